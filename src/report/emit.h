@@ -1,0 +1,29 @@
+/*
+ * emit.h: low-level output helpers shared by every writer: JSON strings,
+ * CSV fields, timestamps. They write through stdio's unlocked calls, so
+ * callers should give the stream a large buffer (wh_emit_buffer).
+ */
+#ifndef WH_EMIT_H
+#define WH_EMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Give out a 1 MiB buffer; call before the first write. */
+void wh_emit_buffer(FILE *out);
+/* "..." with JSON escapes; invalid UTF-8 bytes become U+FFFD. */
+void wh_emit_json_str(FILE *out, const char *s, size_t n);
+/* A CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. */
+void wh_emit_csv(FILE *out, const char *s, size_t n);
+/* Print a time as RFC 3339 UTC with 3, 6 or 9 fraction digits (as many as it
+ * has), or "-" when unknown. */
+void wh_emit_time(FILE *out, int64_t ns);
+
+static inline void wh_emit_lit(FILE *out, const char *s, size_t n)
+{
+	fwrite_unlocked(s, 1, n, out);
+}
+#define WH_EMIT_LIT(out, lit) wh_emit_lit((out), (lit), sizeof(lit) - 1)
+
+#endif
