@@ -20,11 +20,12 @@ const struct wh_cmd wh_cmd_events = {
 	.name = "events",
 	.run = run_events,
 	.summary = "print the normalized events of logs as JSON lines or CSV",
-	.usage = "whitehawk events [--json | --csv] [--kind K,...] [--id N,...] [--host H] "
+	.usage = "whitehawk events [--json | --csv | --count] [--kind K,...] [--id N,...] [--host H] "
 		 "[--since T] [--until T] [--fields F,...] [OPTIONS] LOGS...",
 	.options =
 		"      --json          JSON lines, one object per event (the default)\n"
 		"      --csv           CSV with a header row\n"
+		"      --count         print only the number of events that pass the filters\n"
 		"      --kind K,...    only these kinds: process_start, process_end, image_load,\n"
 		"                      file_create, file_delete, net_connect, dns_query,\n"
 		"                      registry_set, logon, service_install, script_block, other\n"
@@ -35,7 +36,7 @@ const struct wh_cmd wh_cmd_events = {
 		"      --fields F,...  CSV: the event fields to print as columns\n" WH_LOG_OPTIONS_HELP,
 };
 
-enum { OPT_JSON = WH_OPT_LOG_LAST, OPT_CSV, OPT_KIND, OPT_ID, OPT_HOST, OPT_SINCE, OPT_UNTIL,
+enum { OPT_JSON = WH_OPT_LOG_LAST, OPT_CSV, OPT_COUNT, OPT_KIND, OPT_ID, OPT_HOST, OPT_SINCE, OPT_UNTIL,
        OPT_FIELDS };
 
 #define MAX_IDS 64
@@ -43,6 +44,7 @@ enum { OPT_JSON = WH_OPT_LOG_LAST, OPT_CSV, OPT_KIND, OPT_ID, OPT_HOST, OPT_SINC
 struct events_ctx {
 	FILE *out;
 	bool csv;
+	bool count;
 	uint32_t kinds;          /* bit per kind; 0: all */
 	int32_t ids[MAX_IDS];
 	size_t nids;
@@ -173,7 +175,9 @@ static int on_event(struct wh_event *ev, void *arg)
 		return 0;
 	if (c->until != WH_TIME_NONE && (ev->time == WH_TIME_NONE || ev->time >= c->until))
 		return 0;
-	if (c->csv)
+	if (c->count)
+		;
+	else if (c->csv)
 		csv_event(c, ev);
 	else
 		json_event(c->out, ev);
@@ -212,6 +216,7 @@ static int run_events(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "count", no_argument, NULL, OPT_COUNT },
 		{ "kind", required_argument, NULL, OPT_KIND },
 		{ "id", required_argument, NULL, OPT_ID },
 		{ "host", required_argument, NULL, OPT_HOST },
@@ -229,8 +234,9 @@ static int run_events(int argc, char **argv)
 	char **list;
 	while ((opt = getopt_long(argc, argv, WH_LOG_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_JSON: c.csv = false; break;
-		case OPT_CSV: c.csv = true; break;
+		case OPT_JSON: c.csv = c.count = false; break;
+		case OPT_CSV: c.csv = true; c.count = false; break;
+		case OPT_COUNT: c.count = true; c.csv = false; break;
 		case OPT_KIND:
 			list = split_list(optarg, &n);
 			for (size_t i = 0; i < n; i++) {
@@ -300,6 +306,8 @@ static int run_events(int argc, char **argv)
 	s.force = lo.format;
 	if (wh_scan_paths(&s, argv + optind, argc - optind) < 0)
 		status = WH_EXIT_ERROR;
+	if (c.count)
+		printf("%llu\n", (unsigned long long)c.printed);
 	fflush(stdout);
 	if (!lo.quiet)
 		wh_scan_summary(&s, stderr);
