@@ -10,10 +10,14 @@
 #include <strings.h>
 
 extern const struct wh_cmd wh_cmd_events;
+extern const struct wh_cmd wh_cmd_hunt;
+extern const struct wh_cmd wh_cmd_rules;
 
 
 const struct wh_cmd *const wh_commands[] = {
 	&wh_cmd_events,
+	&wh_cmd_hunt,
+	&wh_cmd_rules,
 
 	NULL,
 };
