@@ -10,10 +10,12 @@
 #include <strings.h>
 
 extern const struct wh_cmd wh_cmd_events;
+extern const struct wh_cmd wh_cmd_tree;
 
 
 const struct wh_cmd *const wh_commands[] = {
 	&wh_cmd_events,
+	&wh_cmd_tree,
 
 	NULL,
 };
