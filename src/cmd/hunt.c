@@ -174,11 +174,11 @@ static void table_row(FILE *o, const struct wh_finding *f)
 {
 	char tb[WH_TIME_BUFSZ];
 	fprintf(o, "%-20.20s  ", f->time == WH_TIME_NONE ? "-" : wh_time_format(f->time, 0, tb));
-	fprintf(o, "%-16.16s  %-8.8s  ", *f->host ? f->host : "-",
+	fprintf(o, "%-24.24s  %-8.8s  ", *f->host ? f->host : "-",
 		f->severity == WH_SEV_INFO ? "info" : wh_severity_name(f->severity));
 	print_trunc(o, f->title, 60);
 	fputc('\n', o);
-	fprintf(o, "%22s%s", "", f->id);
+	fprintf(o, "%30s%s", "", f->id);
 	if (*f->attack)
 		fprintf(o, "  [%s]", f->attack);
 	const char *eid = detail(f, "EventID");
@@ -188,7 +188,7 @@ static void table_row(FILE *o, const struct wh_finding *f)
 	for (uint32_t i = 0; i < f->ndetails; i++) {
 		if (strcmp(f->details[i].key, "EventID") == 0)
 			continue;
-		fprintf(o, "%22s%s: ", "", f->details[i].key);
+		fprintf(o, "%30s%s: ", "", f->details[i].key);
 		print_trunc(o, f->details[i].value, 160);
 		fputc('\n', o);
 	}
