@@ -69,6 +69,7 @@ static struct wh_sigma *load(const char *yaml)
 {
 	struct wh_sigma *s = wh_sigma_new();
 	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
 	wh_sigma_load_mapping(s, NULL);
 	wh_sigma_load_buffer(s, "test.yml", yaml, strlen(yaml));
 	for (size_t i = 0; i < wh_sigma_nrejects(s); i++)
@@ -86,6 +87,7 @@ static bool fires_ev(const char *detection, struct wh_event *ev)
 		 detection);
 	struct wh_sigma *s = wh_sigma_new();
 	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
 	wh_sigma_load_mapping(s, NULL);
 	wh_sigma_load_placeholders(s, NULL);
 	wh_sigma_load_buffer(s, "t.yml", yaml, strlen(yaml));
@@ -108,6 +110,7 @@ static bool rejected(const char *yaml, const char *why)
 {
 	struct wh_sigma *s = wh_sigma_new();
 	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
 	wh_sigma_load_buffer(s, "t.yml", yaml, strlen(yaml));
 	bool r = false;
 	for (size_t i = 0; i < wh_sigma_nrejects(s); i++)
@@ -357,6 +360,7 @@ static void test_expand(void **st)
 	(void)st;
 	struct wh_sigma *s = wh_sigma_new();
 	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
 	wh_sigma_load_mapping(s, NULL);
 	char ph[] = "/tmp/wh-test-ph-XXXXXX";
 	int fd = mkstemp(ph);

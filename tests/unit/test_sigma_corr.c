@@ -86,6 +86,7 @@ static struct wh_sigma *load(const char *corr)
 {
 	struct wh_sigma *s = wh_sigma_new();
 	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
 	wh_sigma_load_mapping(s, NULL);
 	char *y = malloc(strlen(corr) + strlen(BASE_RULES) + 1);
 	memcpy(y, corr, strlen(corr));
