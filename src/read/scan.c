@@ -224,7 +224,7 @@ static int run_reader(struct wh_scan *s, const struct wh_reader *r, struct wh_in
 				s->inputs++;
 			s->events += taken;
 			count_format(s, r->name, taken);
-			return;
+			return rc < 0 ? -1 : 0;
 		}
 	}
 	void *st = r->open(in, &s->opts);
