@@ -138,8 +138,11 @@ static bool zeek_conn(const struct wh_event *ev, struct wh_conn *c)
 	get_port(ev, "id.resp_p", &c->resp_p);
 	const struct wh_field *pf = field(ev, "proto");
 	int proto = pf ? wh_proto_parse(pf->value, pf->vlen) : -1;
-	if (proto < 0)
-		return false;
+	if (proto < 0) {
+		/* "unknown_transport": the IP protocol number is in ip_proto */
+		uint64_t ipp;
+		proto = get_u64(ev, "ip_proto", &ipp) && ipp <= 255 ? (int)ipp : 255;
+	}
 	c->proto = (uint8_t)proto;
 	c->origin = WH_CO_ZEEK;
 	if (get_seconds(ev, "duration", &c->duration))
@@ -175,13 +178,18 @@ static bool host_conn(const struct wh_event *ev, struct wh_conn *c)
 {
 	struct wh_ip src, dst;
 	uint16_t sp = 0, dp = 0;
-	if (!get_ip(ev, "DestinationIp", &dst))
-		return false;
-	bool have_src = get_ip(ev, "SourceIp", &src);
+	/* Sysmon names, or those of Windows Security 5156 (the filtering platform) */
+	bool wfp = false;
+	if (!get_ip(ev, "DestinationIp", &dst)) {
+		if (!get_ip(ev, "DestAddress", &dst))
+			return false;
+		wfp = true;
+	}
+	bool have_src = get_ip(ev, wfp ? "SourceAddress" : "SourceIp", &src);
 	if (!have_src)
 		memset(&src, 0, sizeof(src));   /* the host itself; its name says which */
 	get_port(ev, "SourcePort", &sp);
-	get_port(ev, "DestinationPort", &dp);
+	get_port(ev, wfp ? "DestPort" : "DestinationPort", &dp);
 	const struct wh_field *pf = field(ev, "Protocol");
 	int proto = pf ? wh_proto_parse(pf->value, pf->vlen) : WH_PROTO_TCP;
 	if (proto < 0)
@@ -190,6 +198,9 @@ static bool host_conn(const struct wh_event *ev, struct wh_conn *c)
 	/* Sysmon names the local end Source; Initiated=false is an inbound connection. */
 	const struct wh_field *ini = field(ev, "Initiated");
 	bool inbound = ini && strcasecmp(ini->value, "false") == 0;
+	const struct wh_field *dir = wfp ? field(ev, "Direction") : NULL;
+	if (dir && (strcmp(dir->value, "%%14592") == 0 || strcasecmp(dir->value, "inbound") == 0))
+		inbound = true;
 	if (inbound && have_src) {
 		c->orig = dst;
 		c->orig_p = dp;
@@ -204,7 +215,7 @@ static bool host_conn(const struct wh_event *ev, struct wh_conn *c)
 			c->query = get_str(ev, "DestinationHostname");
 	}
 	c->origin = WH_CO_HOST;
-	c->image = get_str(ev, "Image");
+	c->image = get_str(ev, wfp ? "Application" : "Image");
 	c->process_guid = get_str(ev, "ProcessGuid");
 	c->user = get_str(ev, "User");
 	get_u64(ev, "ProcessId", &c->pid);
