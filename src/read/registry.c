@@ -7,9 +7,11 @@
 #include <string.h>
 
 extern const struct wh_reader wh_reader_json;
+extern const struct wh_reader wh_reader_evtx;
 
 const struct wh_reader *const wh_readers[] = {
 	&wh_reader_json,
+	&wh_reader_evtx,
 	NULL,
 };
 
