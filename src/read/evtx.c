@@ -22,7 +22,9 @@
 #include "util/xalloc.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define TEMPLATE_CACHE_BYTES (16u << 20)   /* shared out among the threads */
 #define TEXT_BUDGET (40u << 20)            /* event text of all slots together */
@@ -31,7 +33,8 @@
 enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
 
 struct slot {
-	unsigned char *buf;
+	unsigned char *own;        /* the slot's buffer, when the input is read */
+	const unsigned char *buf;  /* the block: in own, or in the file's mapping */
 	size_t len;
 	uint64_t file_off;         /* where the block starts in the input */
 	enum slot_state state;
@@ -43,6 +46,8 @@ struct slot {
 struct evtx_reader {
 	struct wh_input *in;
 	bool carve;
+	const unsigned char *map;  /* the whole file, when it is a regular file */
+	size_t map_len;
 	uint64_t next_off;         /* input offset of the next block */
 	bool eof, read_error;
 	struct slot *slots;
@@ -154,7 +159,23 @@ static bool read_block(struct evtx_reader *r, struct slot *s)
 {
 	if (r->eof)
 		return false;
-	ssize_t got = wh_input_read_full(r->in, s->buf, WH_EVTX_CHUNK_SIZE);
+	if (r->map) {
+		/* Point into the mapping: no copy. */
+		if (r->next_off >= r->map_len) {
+			r->eof = true;
+			return false;
+		}
+		size_t k = r->map_len - r->next_off;
+		if (k > WH_EVTX_CHUNK_SIZE)
+			k = WH_EVTX_CHUNK_SIZE;
+		s->buf = r->map + r->next_off;
+		s->len = k;
+		s->file_off = r->next_off;
+		r->next_off += k;
+		return true;
+	}
+	s->buf = s->own;
+	ssize_t got = wh_input_read_full(r->in, s->own, WH_EVTX_CHUNK_SIZE);
 	if (got < 0) {
 		r->read_error = true;
 		r->eof = true;
@@ -193,9 +214,11 @@ static void evtx_close(void *st)
 		pthread_cond_destroy(&r->cv_done);
 	}
 	for (unsigned i = 0; i < r->nslots; i++) {
-		free(r->slots[i].buf);
+		free(r->slots[i].own);
 		wh_evtx_out_release(&r->slots[i].out);
 	}
+	if (r->map)
+		munmap((void *)r->map, r->map_len);
 	for (unsigned i = 0; i < r->nparsers; i++)
 		wh_evtx_parser_free(r->parsers[i]);
 	free(r->parsers);
@@ -239,8 +262,21 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 	r->nslots = r->nthreads ? 2 * threads + 1 : 1;
 	r->slots = wh_xcalloc(r->nslots, sizeof(*r->slots));
 	for (unsigned i = 0; i < r->nslots; i++) {
-		r->slots[i].buf = wh_xmalloc(WH_EVTX_CHUNK_SIZE);
+		r->slots[i].own = wh_xmalloc(WH_EVTX_CHUNK_SIZE);
+		r->slots[i].buf = r->slots[i].own;
 		wh_evtx_out_init(&r->slots[i].out, TEXT_BUDGET / r->nslots);
+	}
+	if (in->fd >= 0 && in->size > r->next_off && r->next_off == WH_EVTX_FILE_HEADER_SIZE &&
+	    in->size <= SIZE_MAX) {
+		/* A regular file: parse it where the page cache has it, rather
+		 * than copy it through read(). Chunks are dropped from the
+		 * mapping once handed out, so the resident size stays small. */
+		void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+		if (m != MAP_FAILED) {
+			r->map = m;
+			r->map_len = (size_t)in->size;
+			madvise(m, r->map_len, MADV_SEQUENTIAL);
+		}
 	}
 	r->nparsers = r->nthreads ? r->nthreads : 1;
 	r->parsers = wh_xcalloc(r->nparsers, sizeof(*r->parsers));
@@ -249,8 +285,8 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 	if (r->next_off == 0) {
 		/* Bare chunk: put the 8 bytes back in front of the first block. */
 		struct slot *s = &r->slots[0];
-		memcpy(s->buf, hdr, 8);
-		got = wh_input_read_full(in, s->buf + 8, WH_EVTX_CHUNK_SIZE - 8);
+		memcpy(s->own, hdr, 8);
+		got = wh_input_read_full(in, s->own + 8, WH_EVTX_CHUNK_SIZE - 8);
 		if (got < 0) {
 			r->nthreads = 0;
 			evtx_close(r);
@@ -323,6 +359,8 @@ static struct slot *next_slot(struct evtx_reader *r)
 
 static void release_slot(struct evtx_reader *r, struct slot *s)
 {
+	if (r->map && s->buf != s->own)
+		madvise((void *)s->buf, s->len, MADV_DONTNEED);
 	if (!r->nthreads) {
 		s->state = SLOT_FREE;
 		return;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static const char hexlc[] = "0123456789abcdef";
 static const char hexuc[] = "0123456789ABCDEF";
@@ -277,10 +278,17 @@ static size_t put_sid(const unsigned char *b, size_t n, char *out)
 	return o;
 }
 
-static size_t put_real(char *out, double v)
+/* The shortest decimal that reads back as the same value (at most 24 characters). */
+static size_t put_real(char *out, double v, int maxdigits, bool single)
 {
-	/* %.17g is exact and short enough (at most 24 characters). */
-	int k = snprintf(out, 32, "%.17g", v);
+	int k = 0;
+	for (int d = single ? 6 : 15; d <= maxdigits; d++) {
+		k = snprintf(out, 32, "%.*g", d, v);
+		char *end;
+		double back = strtod(out, &end);
+		if (single ? (float)back == (float)v : back == v)
+			break;
+	}
 	return k > 0 ? (size_t)k : 0;
 }
 
@@ -323,10 +331,10 @@ static size_t put_item(unsigned t, const unsigned char *b, char *out)
 	case WH_EVTX_UINT64: return put_u64(out, wh_le64(b));
 	case WH_EVTX_REAL32:
 		memcpy(&f, b, 4);
-		return put_real(out, f);
+		return put_real(out, f, 9, true);
 	case WH_EVTX_REAL64:
 		memcpy(&dbl, b, 8);
-		return put_real(out, dbl);
+		return put_real(out, dbl, 17, false);
 	case WH_EVTX_BOOL:
 		if (wh_le32(b)) {
 			memcpy(out, "true", 4);

@@ -36,7 +36,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
+#include <isa-l/crc.h>
 
 #define SUB_LIT 0xffffu
 #define MAX_NEST 8                /* nested BinXML fragments in one record */
@@ -298,7 +298,7 @@ int wh_evtx_file_header_parse(const unsigned char *b, size_t n, struct wh_evtx_f
 	h->block_size = wh_le16(b + 40);
 	h->chunk_count = wh_le16(b + 42);
 	h->flags = wh_le32(b + 120);
-	h->crc_ok = (uint32_t)crc32(0, b, 120) == wh_le32(b + 124);
+	h->crc_ok = crc32_gzip_refl(0, b, 120) == wh_le32(b + 124);
 	return 0;
 }
 
@@ -347,11 +347,12 @@ enum wh_evtx_chunk_status wh_evtx_chunk_check(const unsigned char *c, size_t n,
 	/* Flag 4: the writer did not keep checksums. */
 	if (h->flags & 4)
 		return WH_EVTX_CHUNK_OK;
-	uint32_t crc = (uint32_t)crc32(0, c, 120);
-	crc = (uint32_t)crc32(crc, c + 128, WH_EVTX_CHUNK_HEADER_SIZE - 128);
+	/* CRC32 as zlib and gzip compute it (ISA-L's folded implementation). */
+	uint32_t crc = crc32_gzip_refl(0, c, 120);
+	crc = crc32_gzip_refl(crc, c + 128, WH_EVTX_CHUNK_HEADER_SIZE - 128);
 	if (crc != h->header_crc)
 		return WH_EVTX_CHUNK_BAD_HEADER_CRC;
-	crc = (uint32_t)crc32(0, c + WH_EVTX_CHUNK_HEADER_SIZE, h->free_off - WH_EVTX_CHUNK_HEADER_SIZE);
+	crc = crc32_gzip_refl(0, c + WH_EVTX_CHUNK_HEADER_SIZE, h->free_off - WH_EVTX_CHUNK_HEADER_SIZE);
 	if (crc != h->data_crc)
 		return WH_EVTX_CHUNK_BAD_DATA_CRC;
 	return WH_EVTX_CHUNK_OK;
