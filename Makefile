@@ -11,7 +11,7 @@ FUZZ_SECS ?= 20
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CTEST     := ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build asan check test test-asan corpus demo bench fuzz fuzz-smoke install clean
+.PHONY: all deps build asan check test test-asan corpus demo bench fuzz fuzz-build fuzz-smoke install clean
 
 all: build
 
@@ -49,8 +49,11 @@ check: test test-asan
 corpus: build
 	cd $(BUILD) && $(CTEST) -L corpus
 
+# The example incident: the process tree around the implant on WS-FIN-07
+# (until the triage command exists).
 demo: build
-	./$(BUILD)/whitehawk tree examples/incident-01 --host WS-FIN-07 --guid '{6a3f1c20-2b1e-6579-0a01-000000001400}'
+	./$(BUILD)/whitehawk tree examples/incident-01 --host WS-FIN-07 --guid '{7f3a1c20-69a5-54dd-0a01-00000000100d}'
+	./$(BUILD)/whitehawk hunt --rules rules/ --stats examples/incident-01
 
 bench: build
 	bench/run-all $(BUILD)

@@ -20,6 +20,7 @@
  */
 #include "read/json_scan.h"
 #include "read/reader.h"
+#include "read/xml.h"
 #include "util/diag.h"
 #include "util/num.h"
 #include "util/wtime.h"
@@ -470,12 +471,41 @@ static bool our_meta(const char *k, uint32_t kl)
 	return kl > 1 && k[0] == '@' && !streq(k, kl, "@timestamp") && !streq(k, kl, "@version");
 }
 
+/* Splunk exports of XmlWinEventLog keep the event XML in result._raw: read
+ * it as the XML reader would, so the fields are the Windows ones. Returns
+ * false to fall back to the flat result fields. */
+static bool splunk_xml(struct json_reader *r, struct wh_event *ev)
+{
+	struct wh_jdoc *d = &r->doc;
+	for (uint32_t k = 0; k < d->nleaves; k++) {
+		struct wh_jleaf *l = &d->leaves[k];
+		if (l->type != WH_JT_STRING || l->node <= 0 || d->nodes[l->node].parent != 0 ||
+		    strcmp(l->key, "_raw") != 0 || strcmp(d->nodes[l->node].key, "result") != 0)
+			continue;
+		uint32_t i = 0;
+		while (i < l->val_len && strchr(" \t\r\n", l->val[i]))
+			i++;
+		if (l->val_len - i < 7 || memcmp(l->val + i, "<Event", 6) != 0)
+			return false;
+		const char *err;
+		size_t at;
+		if (wh_xml_parse_event_once(l->val + i, l->val_len - i, ev, &r->arena, &err, &at) == 0)
+			return true;
+		wh_note(r->in->name, "offset %llu: result._raw is not valid event XML (%s at byte %zu): "
+			"read as flat fields", (unsigned long long)ev->offset, err, at + i);
+		return false;
+	}
+	return false;
+}
+
 static int build_event(struct json_reader *r, struct wh_event *ev)
 {
 	struct wh_jdoc *d = &r->doc;
 	struct hdr h = { "", "", "", WH_TIME_NONE, 100, -1, 0, -1 };
 	struct emit e = { .r = r, .ev = ev, .h = &h };
 	enum shape sh = detect_shape(d);
+	if (sh == SHAPE_SPLUNK && splunk_xml(r, ev))
+		return 1;
 	for (uint32_t k = 0; k < d->nleaves; k++) {
 		struct wh_jleaf *l = &d->leaves[k];
 		if (l->type == WH_JT_NULL)

@@ -7,9 +7,13 @@
 #include <string.h>
 
 extern const struct wh_reader wh_reader_json;
+extern const struct wh_reader wh_reader_auditd;
+extern const struct wh_reader wh_reader_xml;
 
 const struct wh_reader *const wh_readers[] = {
 	&wh_reader_json,
+	&wh_reader_auditd,
+	&wh_reader_xml,
 	NULL,
 };
 

@@ -114,7 +114,7 @@ static ssize_t parent_cb(struct archive *a, void *data, const void **buf)
 	return r < 0 ? -1 : r;
 }
 
-static void scan_input(struct wh_scan *s, struct wh_input *in, int depth);
+static int scan_input(struct wh_scan *s, struct wh_input *in, int depth);
 
 enum archive_kind { AR_NONE, AR_COMPRESSED, AR_CONTAINER };
 
@@ -195,13 +195,14 @@ static void scan_archive(struct wh_scan *s, struct wh_input *in, enum archive_ki
 		/* macOS resource forks are metadata, not logs. */
 		const char *base = strrchr(mname, '/');
 		base = base ? base + 1 : mname;
+		int mrc = 0;
 		if (strncmp(mname, "__MACOSX/", 9) == 0 || strncmp(base, "._", 2) == 0)
 			passed_over(s, child.name, "macOS metadata");
 		else
-			scan_input(s, &child, depth + 1);
+			mrc = scan_input(s, &child, depth + 1);
 		wh_sbuf_release(&nm);
-		if (m.bomb)
-			s->unreadable++;
+		if (m.bomb && mrc == 0)
+			s->unreadable++;   /* the reader did not see the cut as an error */
 		if (s->stopped)
 			break;
 	}
@@ -210,12 +211,13 @@ static void scan_archive(struct wh_scan *s, struct wh_input *in, enum archive_ki
 
 /* ---- dispatch ---- */
 
-static void run_reader(struct wh_scan *s, const struct wh_reader *r, struct wh_input *in)
+/* Returns -1 when the input was counted as unreadable. */
+static int run_reader(struct wh_scan *s, const struct wh_reader *r, struct wh_input *in)
 {
 	void *st = r->open(in, &s->opts);
 	if (!st) {
 		s->unreadable++;
-		return;
+		return -1;
 	}
 	s->inputs++;
 	struct wh_arena dummy = WH_ARENA_INIT;
@@ -243,16 +245,19 @@ static void run_reader(struct wh_scan *s, const struct wh_reader *r, struct wh_i
 	wh_arena_release(&dummy);
 	s->events += n;
 	count_format(s, r->name, n);
+	return rc < 0 ? -1 : 0;
 }
 
-static void scan_input(struct wh_scan *s, struct wh_input *in, int depth)
+/* Returns -1 when the input was counted as unreadable. */
+static int scan_input(struct wh_scan *s, struct wh_input *in, int depth)
 {
+	int rc = 0;
 	unsigned char *head = wh_xmalloc(WH_SNIFF_BYTES);
 	ssize_t got = wh_input_read_full(in, head, WH_SNIFF_BYTES);
 	if (got < 0) {
 		s->unreadable++;
 		free(head);
-		return;
+		return -1;
 	}
 	in->head = head;
 	in->head_len = (size_t)got;
@@ -275,10 +280,11 @@ static void scan_input(struct wh_scan *s, struct wh_input *in, int depth)
 		passed_over(s, in->name, why);
 		goto out;
 	}
-	run_reader(s, r, in);
+	rc = run_reader(s, r, in);
 out:
 	in->head = NULL;
 	free(head);
+	return rc;
 }
 
 static int cmp_names(const struct dirent **a, const struct dirent **b)

@@ -41,7 +41,7 @@ int wh_sbuf_add(struct wh_sbuf *sb, const void *data, size_t n);
 int wh_sbuf_addstr(struct wh_sbuf *sb, const char *s);
 int wh_sbuf_addch(struct wh_sbuf *sb, int c);
 int wh_sbuf_addf(struct wh_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int wh_sbuf_vaddf(struct wh_sbuf *sb, const char *fmt, va_list ap);
+int wh_sbuf_vaddf(struct wh_sbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the string to the caller (free() it) and leaves sb empty. */
 char *wh_sbuf_detach(struct wh_sbuf *sb);
 /* The contents as a C string; never NULL. */
