@@ -7,6 +7,7 @@
 #include <string.h>
 
 extern const struct wh_reader wh_reader_json;
+extern const struct wh_reader wh_reader_evtx;
 extern const struct wh_reader wh_reader_auditd;
 extern const struct wh_reader wh_reader_xml;
 extern const struct wh_reader wh_reader_pcap;
@@ -14,6 +15,7 @@ extern const struct wh_reader wh_reader_zeek;
 
 const struct wh_reader *const wh_readers[] = {
 	&wh_reader_json,
+	&wh_reader_evtx,
 	&wh_reader_auditd,
 	&wh_reader_xml,
 	&wh_reader_pcap,
