@@ -552,10 +552,12 @@ void wh_json_materialize(char *buf, struct wh_jdoc *d, struct wh_arena *a)
 			break;
 		}
 		case WH_JT_NUMBER: {
-			char *v = wh_arena_strndup(a, buf + l->val_off, l->val_len);
-			l->val = v ? v : "";
-			if (!v)
-				l->val_len = 0;
+			/* The byte after a number is a comma, a bracket or white
+			 * space, never part of a key or string span, and the scan
+			 * is done with it: the number is terminated in place. */
+			char *v = buf + l->val_off;
+			v[l->val_len] = '\0';
+			l->val = v;
 			break;
 		}
 		case WH_JT_TRUE: l->val = "true"; l->val_len = 4; break;
