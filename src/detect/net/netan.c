@@ -133,6 +133,7 @@ struct pair {
 	uint32_t open, closed, filtered;
 	uint8_t lateral;          /* enum lateral_service bits with an established connection */
 	uint16_t susp_port;       /* an established connection to a port malware favours */
+	bool scan_reported;       /* by wh_netan_poll_scans */
 	const char *image, *guid, *user, *host, *query;
 	uint64_t pid;
 	const char *src0, *src1;
@@ -161,6 +162,7 @@ struct sweep {
 	const char *src0;
 	uint64_t off0, rec0;
 	uint32_t stype[ST_N];
+	bool reported;            /* by wh_netan_poll_scans */
 };
 
 #define DEST_SET_MAX 64
@@ -1221,6 +1223,34 @@ void wh_netan_finish(struct wh_netan *a, struct wh_findings *out)
 	if (w & WH_NA_LATERAL)
 		findings_lateral(a, out);
 	wh_findings_sort(out);
+}
+
+size_t wh_netan_poll_scans(struct wh_netan *a, struct wh_findings *out)
+{
+	size_t before = out->n;
+	if (!(a->o.what & WH_NA_SCAN))
+		return 0;
+	for (size_t i = 0; i < a->pairs.cap; i++) {
+		if (!a->pairs.slots[i].key)
+			continue;
+		struct pair *p = a->pairs.slots[i].val;
+		if (p->scan_reported || p->probed.count < a->o.scan_ports)
+			continue;
+		finding_scan(a, out, p);
+		p->scan_reported = true;
+	}
+	for (size_t i = 0; i < a->sweeps.cap; i++) {
+		if (!a->sweeps.slots[i].key)
+			continue;
+		struct sweep *w = a->sweeps.slots[i].val;
+		size_t n = out->n;
+		if (w->reported)
+			continue;
+		finding_sweep(a, out, w);
+		if (out->n > n)
+			w->reported = true;
+	}
+	return out->n - before;
 }
 
 void wh_netan_free(struct wh_netan *a)
