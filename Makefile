@@ -53,6 +53,7 @@ corpus: build
 # (until the triage command exists).
 demo: build
 	./$(BUILD)/whitehawk tree examples/incident-01 --host WS-FIN-07 --guid '{7f3a1c20-69a5-54dd-0a01-00000000100d}'
+	./$(BUILD)/whitehawk hunt --rules rules/ --stats examples/incident-01
 
 bench: build
 	bench/run-all $(BUILD)

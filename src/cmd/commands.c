@@ -10,12 +10,20 @@
 #include <strings.h>
 
 extern const struct wh_cmd wh_cmd_events;
+extern const struct wh_cmd wh_cmd_flows;
+extern const struct wh_cmd wh_cmd_recon;
+extern const struct wh_cmd wh_cmd_hunt;
+extern const struct wh_cmd wh_cmd_rules;
 extern const struct wh_cmd wh_cmd_trace;
 extern const struct wh_cmd wh_cmd_tree;
 
 
 const struct wh_cmd *const wh_commands[] = {
 	&wh_cmd_events,
+	&wh_cmd_flows,
+	&wh_cmd_recon,
+	&wh_cmd_hunt,
+	&wh_cmd_rules,
 	&wh_cmd_trace,
 	&wh_cmd_tree,
 

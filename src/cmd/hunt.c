@@ -1,0 +1,457 @@
+/*
+ * hunt.c: `whitehawk hunt`, Sigma rules over logs: a timeline of hits as a
+ * table, CSV or JSON lines, with statistics per rule and per host.
+ *
+ * Each hit becomes a finding of the common model (model/finding.h): the id
+ * is the rule's id, the severity its level, the ATT&CK ids and the
+ * kill-chain stage come from its tags, and the evidence names the event by
+ * source, offset and record, so triage can take hunt's findings as they are.
+ */
+#include "cmd/cmd.h"
+#include "detect/sigma/sigma.h"
+#include "read/scan.h"
+#include "report/emit.h"
+#include "util/diag.h"
+#include "util/hash.h"
+#include "util/num.h"
+#include "util/sbuf.h"
+#include "util/wtime.h"
+#include "util/xalloc.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int run_hunt(int argc, char **argv);
+
+const struct wh_cmd wh_cmd_hunt = {
+	.name = "hunt",
+	.run = run_hunt,
+	.summary = "run Sigma rules over logs: a timeline of hits",
+	.usage = "whitehawk hunt [--rules DIR]... [--table | --csv | --json] [--min-level L] [--rule SEL]... "
+		 "[--exclude-rule SEL]... [--tune FILE]... [--mapping FILE] [--placeholders FILE] [--stats] "
+		 "[--fail-on LEVEL] [OPTIONS] LOGS...",
+	.options =
+		"      --rules DIR     Sigma rules: a folder (read recursively) or a file; repeatable.\n"
+		"                      Default: the rules of 'whitehawk rules update' and the bundled pack\n"
+		"      --table         a timeline table (the default)\n"
+		"      --csv           CSV with a header row\n"
+		"      --json          JSON lines, one finding per hit (the common finding format)\n"
+		"      --min-level L   only rules of level L or above (informational, low, medium, high,\n"
+		"                      critical)\n"
+		"      --rule SEL      only rules whose id, tag (or tag prefix) or file path matches SEL;\n"
+		"                      repeatable\n"
+		"      --exclude-rule SEL  leave out the rules SEL matches; repeatable\n"
+		"      --tune FILE     noise tuning: Sigma filters that leave matching events out of the\n"
+		"                      rules they name; repeatable\n"
+		"      --mapping FILE  logsource mapping entries added to the default mapping\n"
+		"      --placeholders FILE  values for the placeholders of the expand modifier\n"
+		"      --stats         hits per rule and per host after the timeline\n"
+		"      --fail-on LEVEL exit status 1 when a hit is at level LEVEL or above\n" WH_LOG_OPTIONS_HELP,
+};
+
+enum { OPT_RULES = WH_OPT_LOG_LAST, OPT_TABLE, OPT_CSV, OPT_JSON, OPT_MINLEVEL, OPT_RULE, OPT_EXCLUDE, OPT_TUNE,
+       OPT_MAPPING, OPT_PLACEHOLDERS, OPT_STATS, OPT_FAILON };
+
+enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
+
+#define MAX_DETAILS 8
+#define MAX_FINDINGS (8u << 20)
+
+struct hunt_ctx {
+	struct wh_findings findings;
+	uint64_t dropped;
+	struct wh_sigma *sigma;
+};
+
+/* Fields worth showing for any hit, after those the rule looks at. */
+static const char *const always_fields[] = { "Image", "CommandLine", "TargetFilename", "ImageLoaded",
+					     "DestinationIp", "QueryName", "TargetObject", "NewProcessName" };
+
+static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
+			const struct wh_event *ev)
+{
+	const char *done[MAX_DETAILS];
+	uint32_t nd = 0;
+	for (uint32_t pass = 0; pass < 2; pass++) {
+		uint32_t n = pass == 0 ? r->nfields : (uint32_t)(sizeof(always_fields) / sizeof(always_fields[0]));
+		for (uint32_t i = 0; i < n && nd < MAX_DETAILS; i++) {
+			const char *name = pass == 0 ? r->fields[i] : always_fields[i];
+			if (strcmp(name, "EventID") == 0)
+				continue;
+			bool seen = false;
+			for (uint32_t k = 0; k < nd; k++)
+				seen |= strcasecmp(done[k], name) == 0;
+			const char *v = seen ? NULL : wh_event_get(ev, name);
+			if (!v)
+				continue;
+			wh_finding_add_detail(l, f, name, v);
+			done[nd++] = name;
+		}
+	}
+}
+
+static void on_hit(const struct wh_sigma_hit *h, void *arg)
+{
+	struct hunt_ctx *c = arg;
+	if (c->findings.n >= MAX_FINDINGS) {
+		c->dropped++;
+		return;
+	}
+	const struct wh_sigma_rule *r = h->rule;
+	struct wh_findings *l = &c->findings;
+	struct wh_finding *f = wh_findings_add(l);
+	f->id = wh_findings_str(l, *r->id ? r->id : r->title);
+	f->title = wh_findings_str(l, r->title);
+	f->analytic = "sigma";
+	f->severity = r->severity;
+	f->confidence = r->confidence;
+	f->attack = wh_findings_str(l, r->attack);
+	f->stage = r->stage;
+	f->viewpoints = WH_VP_PROCESS;
+	const struct wh_event *ev = h->ev;
+	f->host = wh_findings_str(l, h->host ? h->host : ev ? ev->host : "");
+	if (r->correlation) {
+		f->viewpoints |= WH_VP_FREQUENCY | WH_VP_TIME;
+		f->explanation = wh_findings_fmt(l, "correlation '%s' (%s): %llu events, value %g%s%s", r->title,
+						 r->file, (unsigned long long)h->count, h->value, *h->group ? ", " : "",
+						 h->group);
+		for (uint32_t i = 0; i < h->nevents; i++)
+			wh_finding_add_evidence(l, f, h->events[i].source, h->events[i].offset, h->events[i].record,
+						h->events[i].time);
+		if (*h->group)
+			wh_finding_add_detail(l, f, "group", h->group);
+		wh_finding_add_detail(l, f, "count", wh_findings_fmt(l, "%llu", (unsigned long long)h->count));
+		if (f->time == WH_TIME_NONE) {
+			f->time = h->first;
+			f->time_end = h->last;
+		}
+		return;
+	}
+	f->explanation = wh_findings_fmt(l, "Sigma rule '%s' (%s) matched event %d%s%s", r->title, r->file,
+					 ev->event_id, *r->description ? ": " : "", r->description);
+	wh_finding_add_evidence(l, f, ev->source, ev->offset, ev->record, ev->time);
+	wh_finding_add_detail(l, f, "EventID", wh_findings_fmt(l, "%d", ev->event_id));
+	add_details(l, f, r, ev);
+	const char *img = wh_event_get(ev, "Image");
+	if (!img)
+		img = wh_event_get(ev, "NewProcessName");
+	f->image = img ? wh_findings_str(l, img) : NULL;
+	const char *guid = wh_event_get(ev, "ProcessGuid");
+	f->process_guid = guid ? wh_findings_str(l, guid) : NULL;
+	const char *pid = wh_event_get(ev, "ProcessId");
+	uint64_t p;
+	if (pid && wh_parse_u64(pid, strlen(pid), &p))
+		f->pid = p;
+}
+
+static int on_event(struct wh_event *ev, void *arg)
+{
+	struct hunt_ctx *c = arg;
+	wh_sigma_match(c->sigma, ev, on_hit, c);
+	return 0;
+}
+
+static const char *detail(const struct wh_finding *f, const char *key)
+{
+	for (uint32_t i = 0; i < f->ndetails; i++)
+		if (strcmp(f->details[i].key, key) == 0)
+			return f->details[i].value;
+	return NULL;
+}
+
+static void print_trunc(FILE *o, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n && i < max; i++)
+		putc_unlocked((unsigned char)s[i] < 0x20 ? ' ' : s[i], o);
+	if (n > max)
+		fputs("...", o);
+}
+
+static void table_row(FILE *o, const struct wh_finding *f)
+{
+	char tb[WH_TIME_BUFSZ];
+	fprintf(o, "%-20.20s  ", f->time == WH_TIME_NONE ? "-" : wh_time_format(f->time, 0, tb));
+	fprintf(o, "%-24.24s  %-8.8s  ", *f->host ? f->host : "-",
+		f->severity == WH_SEV_INFO ? "info" : wh_severity_name(f->severity));
+	print_trunc(o, f->title, 60);
+	fputc('\n', o);
+	fprintf(o, "%30s%s", "", f->id);
+	if (*f->attack)
+		fprintf(o, "  [%s]", f->attack);
+	const char *eid = detail(f, "EventID");
+	if (eid)
+		fprintf(o, "  event %s", eid);
+	fputc('\n', o);
+	for (uint32_t i = 0; i < f->ndetails; i++) {
+		if (strcmp(f->details[i].key, "EventID") == 0)
+			continue;
+		fprintf(o, "%30s%s: ", "", f->details[i].key);
+		print_trunc(o, f->details[i].value, 160);
+		fputc('\n', o);
+	}
+}
+
+static void csv_row(FILE *o, const struct wh_finding *f)
+{
+	wh_emit_time(o, f->time);
+	putc_unlocked(',', o);
+	wh_emit_csv(o, f->host, strlen(f->host));
+	fprintf(o, ",%s,", wh_severity_name(f->severity));
+	wh_emit_csv(o, f->id, strlen(f->id));
+	putc_unlocked(',', o);
+	wh_emit_csv(o, f->title, strlen(f->title));
+	putc_unlocked(',', o);
+	wh_emit_csv(o, f->attack, strlen(f->attack));
+	putc_unlocked(',', o);
+	const char *eid = detail(f, "EventID");
+	if (eid)
+		fputs(eid, o);
+	putc_unlocked(',', o);
+	if (f->nevidence) {
+		wh_emit_csv(o, f->evidence[0].source, strlen(f->evidence[0].source));
+		fprintf(o, ",%llu,%llu,", (unsigned long long)f->evidence[0].offset,
+			(unsigned long long)f->evidence[0].record);
+	} else {
+		fputs(",,,", o);
+	}
+	struct wh_sbuf d = WH_SBUF_INIT(1 << 20);
+	for (uint32_t i = 0; i < f->ndetails; i++)
+		if (strcmp(f->details[i].key, "EventID") != 0)
+			wh_sbuf_addf(&d, "%s%s=%s", d.len ? "; " : "", f->details[i].key, f->details[i].value);
+	wh_emit_csv(o, wh_sbuf_str(&d), d.len);
+	wh_sbuf_release(&d);
+	putc_unlocked('\n', o);
+}
+
+struct stat_row {
+	const char *key, *title;
+	uint64_t hits;
+	enum wh_severity sev;
+	int64_t first, last;
+	struct wh_map rules;   /* per host: distinct rules */
+};
+
+static int cmp_stat(const void *a, const void *b)
+{
+	const struct stat_row *x = a, *y = b;
+	if (x->hits != y->hits)
+		return x->hits > y->hits ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void print_stats(FILE *o, const struct wh_findings *l)
+{
+	for (int per_host = 0; per_host < 2; per_host++) {
+		struct wh_map m;
+		wh_map_init(&m, per_host);
+		struct stat_row *rows = NULL;
+		size_t n = 0, cap = 0;
+		for (size_t i = 0; i < l->n; i++) {
+			const struct wh_finding *f = &l->v[i];
+			const char *key = per_host ? f->host : f->id;
+			bool added;
+			struct wh_map_slot *sl = wh_map_put(&m, key, strlen(key), &added);
+			if (added) {
+				WH_GROW(rows, n + 1, cap);
+				memset(&rows[n], 0, sizeof(rows[n]));
+				rows[n].key = key;
+				rows[n].title = f->title;
+				rows[n].sev = f->severity;
+				rows[n].first = rows[n].last = f->time;
+				wh_map_init(&rows[n].rules, false);
+				sl->val = (void *)(uintptr_t)(n + 1);
+				n++;
+			}
+			struct stat_row *r = &rows[(uintptr_t)sl->val - 1];
+			r->hits++;
+			if (f->severity > r->sev)
+				r->sev = f->severity;
+			if (f->time != WH_TIME_NONE && (r->first == WH_TIME_NONE || f->time < r->first))
+				r->first = f->time;
+			if (f->time != WH_TIME_NONE && (r->last == WH_TIME_NONE || f->time > r->last))
+				r->last = f->time;
+			if (per_host)
+				wh_map_put(&r->rules, f->id, strlen(f->id), &added);
+		}
+		qsort(rows, n, sizeof(*rows), cmp_stat);
+		char a[WH_TIME_BUFSZ], b[WH_TIME_BUFSZ];
+		if (!per_host) {
+			fprintf(o, "\nhits per rule (%zu rules)\n%8s  %-8s  %-36s  %s\n", n, "HITS", "LEVEL", "ID", "TITLE");
+			for (size_t i = 0; i < n; i++) {
+				fprintf(o, "%8llu  %-8s  %-36.36s  ", (unsigned long long)rows[i].hits,
+					wh_severity_name(rows[i].sev), rows[i].key);
+				print_trunc(o, rows[i].title, 70);
+				fputc('\n', o);
+			}
+		} else {
+			fprintf(o, "\nhits per host (%zu hosts)\n%8s  %6s  %-8s  %-20s  %-20s  %s\n", n, "HITS", "RULES",
+				"MAXLEVEL", "FIRST", "LAST", "HOST");
+			for (size_t i = 0; i < n; i++)
+				fprintf(o, "%8llu  %6zu  %-8s  %-20s  %-20s  %s\n", (unsigned long long)rows[i].hits,
+					rows[i].rules.count, wh_severity_name(rows[i].sev),
+					rows[i].first == WH_TIME_NONE ? "-" : wh_time_format(rows[i].first, 0, a),
+					rows[i].last == WH_TIME_NONE ? "-" : wh_time_format(rows[i].last, 0, b),
+					*rows[i].key ? rows[i].key : "-");
+		}
+		for (size_t i = 0; i < n; i++)
+			wh_map_release(&rows[i].rules);
+		free(rows);
+		wh_map_release(&m);
+	}
+}
+
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+static void strv_push(struct strv *a, char *s)
+{
+	WH_GROW(a->v, a->n + 1, a->cap);
+	a->v[a->n++] = s;
+}
+
+static int run_hunt(int argc, char **argv)
+{
+	const struct wh_cmd *self = &wh_cmd_hunt;
+	static const struct option longopts[] = {
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "table", no_argument, NULL, OPT_TABLE },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "min-level", required_argument, NULL, OPT_MINLEVEL },
+		{ "rule", required_argument, NULL, OPT_RULE },
+		{ "exclude-rule", required_argument, NULL, OPT_EXCLUDE },
+		{ "tune", required_argument, NULL, OPT_TUNE },
+		{ "mapping", required_argument, NULL, OPT_MAPPING },
+		{ "placeholders", required_argument, NULL, OPT_PLACEHOLDERS },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "fail-on", required_argument, NULL, OPT_FAILON },
+		WH_LOG_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct wh_logopts lo;
+	wh_logopts_init(&lo);
+	struct strv dirs = { 0 }, incl = { 0 }, excl = { 0 }, tunes = { 0 };
+	const char *mapping = NULL, *placeholders = NULL;
+	enum out_mode mode = OUT_TABLE;
+	int min_level = WH_SEV_INFO, fail_on = -1, opt, status = WH_EXIT_OK;
+	bool stats = false;
+	while ((opt = getopt_long(argc, argv, WH_LOG_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_RULES: strv_push(&dirs, optarg); break;
+		case OPT_TABLE: mode = OUT_TABLE; break;
+		case OPT_CSV: mode = OUT_CSV; break;
+		case OPT_JSON: mode = OUT_JSON; break;
+		case OPT_MINLEVEL:
+		case OPT_FAILON: {
+			int lv = wh_severity_parse(optarg);
+			if (lv < 0)
+				return wh_cmd_usage_error(self, "unknown level '%s' (informational, low, medium, high, "
+								"critical)", optarg);
+			if (opt == OPT_MINLEVEL)
+				min_level = lv;
+			else
+				fail_on = lv;
+			break;
+		}
+		case OPT_RULE: strv_push(&incl, optarg); break;
+		case OPT_EXCLUDE: strv_push(&excl, optarg); break;
+		case OPT_TUNE: strv_push(&tunes, optarg); break;
+		case OPT_MAPPING: mapping = optarg; break;
+		case OPT_PLACEHOLDERS: placeholders = optarg; break;
+		case OPT_STATS: stats = true; break;
+		default: {
+			int r = wh_logopt(&lo, opt, optarg);
+			if (r == 1)
+				break;
+			free(dirs.v);
+			free(incl.v);
+			free(excl.v);
+			free(tunes.v);
+			if (r == 0)
+				return wh_cmd_usage_error(self, "unknown option");
+			return WH_EXIT_ERROR;
+		}
+		}
+	}
+	if (optind >= argc) {
+		free(dirs.v);
+		free(incl.v);
+		free(excl.v);
+		free(tunes.v);
+		return wh_cmd_usage_error(self, "no logs given");
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct hunt_ctx c = { 0 };
+	wh_findings_init(&c.findings);
+	c.sigma = wh_sigma_new();
+	if (wh_sigma_load_rules(c.sigma, dirs.v, dirs.n, mapping, placeholders, lo.quiet) < 0)
+		status = WH_EXIT_ERROR;
+	for (size_t i = 0; i < tunes.n; i++)
+		if (wh_sigma_load_path(c.sigma, tunes.v[i]) < 0)
+			status = WH_EXIT_ERROR;
+	size_t enabled = wh_sigma_select(c.sigma, min_level, incl.v, incl.n, excl.v, excl.n);
+	if (wh_sigma_compile(c.sigma) < 0) {
+		status = WH_EXIT_ERROR;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!lo.quiet)
+		fprintf(stderr, "whitehawk: %zu rules loaded, %zu selected, %zu not loaded%s (%.0f ms)\n",
+			wh_sigma_nrules(c.sigma), enabled, wh_sigma_nrejects(c.sigma),
+			wh_sigma_nrejects(c.sigma) ? ": see 'whitehawk rules check'" : "",
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	struct wh_scan sc;
+	wh_scan_init(&sc, on_event, &c);
+	sc.opts = lo.read;
+	sc.force = lo.format;
+	if (wh_scan_paths(&sc, argv + optind, argc - optind) < 0)
+		status = WH_EXIT_ERROR;
+	wh_sigma_finish(c.sigma, on_hit, &c);
+	wh_findings_sort(&c.findings);
+	wh_emit_buffer(stdout);
+	if (mode == OUT_CSV)
+		fputs("time,host,level,rule_id,rule_title,attack,event_id,source,offset,record,details\n", stdout);
+	for (size_t i = 0; i < c.findings.n; i++) {
+		const struct wh_finding *f = &c.findings.v[i];
+		if (mode == OUT_TABLE)
+			table_row(stdout, f);
+		else if (mode == OUT_CSV)
+			csv_row(stdout, f);
+		else
+			wh_finding_write_json(stdout, f);
+		if (fail_on >= 0 && (int)f->severity >= fail_on && status == WH_EXIT_OK)
+			status = WH_EXIT_FINDINGS;
+	}
+	if (stats)
+		print_stats(mode == OUT_TABLE ? stdout : stderr, &c.findings);
+	fflush(stdout);
+	if (!lo.quiet) {
+		const struct wh_sigma_stats *st = wh_sigma_get_stats(c.sigma);
+		wh_scan_summary(&sc, stderr);
+		fprintf(stderr, "whitehawk: %zu hits%s from %llu events (%llu covered by some rule's logsource)\n",
+			c.findings.n, c.dropped ? " kept (more dropped at the cap)" : "",
+			(unsigned long long)st->events, (unsigned long long)st->covered);
+		if (st->regex_limit)
+			fprintf(stderr, "whitehawk: %llu regular expression matches stopped at the PCRE2 match limit "
+					"(counted as no match)\n", (unsigned long long)st->regex_limit);
+		if (st->corr_dropped || st->corr_late)
+			fprintf(stderr, "whitehawk: correlations: %llu hits dropped at the state caps, %llu too late "
+					"for their window\n", (unsigned long long)st->corr_dropped,
+				(unsigned long long)st->corr_late);
+	}
+	wh_scan_release(&sc);
+out:
+	wh_sigma_free(c.sigma);
+	wh_findings_release(&c.findings);
+	free(dirs.v);
+	free(incl.v);
+	free(excl.v);
+	free(tunes.v);
+	return status;
+}

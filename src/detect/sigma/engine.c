@@ -1,0 +1,1010 @@
+/*
+ * engine.c: compiling a loaded rule set into the matcher, and matching
+ * events.
+ *
+ * Per event the work is: find the event's view (which rule variants its
+ * logsource allows, cached per channel, provider, event id, kind and
+ * format); bind the event's fields to the field ids rules use; run one
+ * Hyperscan scan per field that has literals, which marks the literal leaves
+ * that hold and the units they trigger; evaluate the triggered units and
+ * the view's "always" units. Adding rules adds patterns to the per-field
+ * databases and units to evaluate only when their literals occur, so the
+ * cost per event stays nearly flat as rules grow.
+ */
+#include "detect/sigma/sigma_int.h"
+#include "util/diag.h"
+#include "util/num.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hs/hs.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct sg_pat {
+	uint32_t len;
+	uint32_t n;
+	uint32_t *leaves;
+};
+
+struct sg_fielddb {
+	hs_database_t *db;
+	struct sg_pat *pats;
+	uint32_t npats;
+};
+
+struct sg_view {
+	uint64_t *allowed;       /* bit per unit */
+	uint32_t *always;        /* units to evaluate on every event of this view */
+	uint32_t nalways;
+	bool any;                /* some unit is allowed */
+};
+
+#define SG_MAX_VIEWS 4096
+#define SG_TRIGGER_CAP 4096
+
+struct wh_sigma *wh_sigma_new(void)
+{
+	struct wh_sigma *s = wh_xcalloc(1, sizeof(*s));
+	wh_arena_init(&s->arena, 256 * 1024, 0);
+	wh_intern_init(&s->strings, false);
+	wh_map_init(&s->placeholders, false);
+	wh_map_init(&s->by_id, true);
+	wh_map_init(&s->by_name, false);
+	wh_map_init(&s->leaf_keys, false);
+	wh_map_init(&s->field_ids, true);
+	wh_map_init(&s->views, false);
+	s->re_mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(s->re_mctx, SG_RE_MATCH_LIMIT);
+	pcre2_set_depth_limit(s->re_mctx, SG_RE_DEPTH_LIMIT);
+	s->re_jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	pcre2_jit_stack_assign(s->re_mctx, NULL, s->re_jit);
+	s->re_md = pcre2_match_data_create(1, NULL);
+	return s;
+}
+
+void wh_sigma_free(struct wh_sigma *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->nleaves; i++)
+		if (s->leaves[i]->re)
+			pcre2_code_free(s->leaves[i]->re);
+	for (uint32_t i = 0; i < s->nleaves; i++)
+		free(s->leaves[i]->trig);
+	for (uint32_t i = 0; i < s->nfields; i++) {
+		struct sg_fielddb *d = s->fields[i].db;
+		if (!d)
+			continue;
+		hs_free_database(d->db);
+		for (uint32_t k = 0; k < d->npats; k++)
+			free(d->pats[k].leaves);
+		free(d->pats);
+		free(d);
+	}
+	if (s->hs_scratch)
+		hs_free_scratch(s->hs_scratch);
+	for (uint32_t i = 0; i < s->nviews; i++) {
+		free(s->view_list[i]->allowed);
+		free(s->view_list[i]->always);
+		free(s->view_list[i]);
+	}
+	free(s->view_list);
+	for (uint32_t i = 0; i < s->ncorrs_all; i++)
+		sg_corr_free(s->corrs[i]);
+	free(s->corrs);
+	for (uint32_t i = 0; i < s->nrules; i++) {
+		free(s->rules[i].filters);
+		free(s->rules[i].corrs);
+	}
+	free(s->rules);
+	for (uint32_t i = 0; i < s->nfiles; i++) {
+		wh_yaml_release(s->files[i]);
+		free(s->files[i]);
+	}
+	free(s->files);
+	for (uint32_t i = 0; i < s->ntargets; i++)
+		free(s->targets[i].sels);
+	free(s->targets);
+	for (uint32_t i = 0; i < s->nunits; i++)
+		free(s->units[i].eventids);
+	free(s->units);
+	free(s->entries);
+	free(s->rejects);
+	free(s->warnings);
+	free(s->leaves);
+	free(s->fields);
+	free(s->leaf_epoch);
+	free(s->leaf_val);
+	free(s->unit_epoch);
+	free(s->field_epoch);
+	free(s->field_head);
+	free(s->fvals);
+	free(s->cand);
+	pcre2_match_data_free(s->re_md);
+	pcre2_jit_stack_free(s->re_jit);
+	pcre2_match_context_free(s->re_mctx);
+	wh_map_release(&s->placeholders);
+	wh_map_release(&s->by_id);
+	wh_map_release(&s->by_name);
+	wh_map_release(&s->leaf_keys);
+	wh_map_release(&s->field_ids);
+	wh_map_release(&s->views);
+	wh_intern_release(&s->strings);
+	wh_arena_release(&s->arena);
+	free(s);
+}
+
+size_t wh_sigma_nrules(const struct wh_sigma *s) { return s->nrules; }
+const struct wh_sigma_rule *wh_sigma_rule_at(const struct wh_sigma *s, size_t i) { return &s->rules[i].pub; }
+size_t wh_sigma_nrejects(const struct wh_sigma *s) { return s->nrejects; }
+const struct wh_sigma_reject *wh_sigma_reject_at(const struct wh_sigma *s, size_t i) { return &s->rejects[i]; }
+size_t wh_sigma_nwarnings(const struct wh_sigma *s) { return s->nwarnings; }
+const struct wh_sigma_reject *wh_sigma_warning_at(const struct wh_sigma *s, size_t i) { return &s->warnings[i]; }
+const struct wh_sigma_stats *wh_sigma_get_stats(const struct wh_sigma *s) { return &s->stats; }
+
+void wh_sigma_set_enabled(struct wh_sigma *s, size_t i, bool on)
+{
+	if (i < s->nrules)
+		s->rules[i].pub.enabled = on;
+}
+
+/* ---- compile ---- */
+
+static bool is_literal(const struct sg_leaf *l)
+{
+	return l->field != SG_KEYWORD && !l->conv && l->len > 0 &&
+	       (l->kind == SG_K_EQ || l->kind == SG_K_CONTAINS || l->kind == SG_K_STARTS || l->kind == SG_K_ENDS);
+}
+
+static void mark_used(struct wh_sigma *s, struct sg_node *n)
+{
+	if (n->op == SG_N_LEAF) {
+		n->leaf->used = true;
+		if (n->leaf->hint != SG_NONE)
+			s->leaves[n->leaf->hint]->used = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n->n; i++)
+		mark_used(s, n->kids[i]);
+}
+
+/*
+ * The literals of which at least one holds whenever n holds: the trigger
+ * set. Returns false when there is none (a NOT, a regular expression ...).
+ * An AND takes its most selective child's set, an OR the union.
+ */
+struct trig_set {
+	uint32_t *v;
+	uint32_t n, cap;
+	double cost;             /* guess of how often it fires: sum of 1/len^2 */
+};
+
+static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig_set *out)
+{
+	out->n = 0;
+	out->cost = 0;
+	switch (n->op) {
+	case SG_N_FALSE:
+		return true;     /* never holds: nothing triggers it */
+	case SG_N_TRUE:
+	case SG_N_NOT:
+		return false;
+	case SG_N_LEAF: {
+		const struct sg_leaf *l = n->leaf;
+		uint32_t id;
+		if (is_literal(l))
+			id = l->id;
+		else if (l->kind == SG_K_GLOB && l->hint != SG_NONE)
+			id = l->hint;
+		else
+			return false;
+		WH_GROW(out->v, 1, out->cap);
+		out->v[out->n++] = id;
+		double len = s->leaves[id]->len;
+		out->cost = 1.0 / (len * len);
+		return true;
+	}
+	case SG_N_OR: {
+		struct trig_set k = { 0 };
+		for (uint32_t i = 0; i < n->n; i++) {
+			if (!trigger_set(s, n->kids[i], &k) || out->n + k.n > SG_TRIGGER_CAP) {
+				free(k.v);
+				return false;
+			}
+			WH_GROW(out->v, out->n + k.n, out->cap);
+			memcpy(out->v + out->n, k.v, k.n * sizeof(uint32_t));
+			out->n += k.n;
+			out->cost += k.cost;
+		}
+		free(k.v);
+		return true;
+	}
+	case SG_N_AND: {
+		bool found = false;
+		struct trig_set k = { 0 };
+		for (uint32_t i = 0; i < n->n; i++) {
+			if (!trigger_set(s, n->kids[i], &k))
+				continue;
+			if (!found || k.cost < out->cost) {
+				WH_GROW(out->v, k.n + 1, out->cap);
+				memcpy(out->v, k.v, k.n * sizeof(uint32_t));
+				out->n = k.n;
+				out->cost = k.cost;
+				found = true;
+			}
+		}
+		free(k.v);
+		return found;
+	}
+	default:
+		return false;
+	}
+}
+
+/* EventID values of which one must hold for n to hold (same logic, EventID leaves only). */
+static bool eventid_set(struct wh_sigma *s, uint32_t eid_field, const struct sg_node *n, struct trig_set *out)
+{
+	out->n = 0;
+	switch (n->op) {
+	case SG_N_FALSE:
+		return true;
+	case SG_N_LEAF: {
+		const struct sg_leaf *l = n->leaf;
+		if (l->field != eid_field || l->kind != SG_K_NUM || l->cmp != SG_CMP_EQ || l->isfloat || l->conv ||
+		    l->inum < 0 || l->inum > INT32_MAX)
+			return false;
+		WH_GROW(out->v, 1, out->cap);
+		out->v[out->n++] = (uint32_t)l->inum;
+		return true;
+	}
+	case SG_N_OR: {
+		struct trig_set k = { 0 };
+		for (uint32_t i = 0; i < n->n; i++) {
+			if (!eventid_set(s, eid_field, n->kids[i], &k) || out->n + k.n > 256) {
+				free(k.v);
+				return false;
+			}
+			WH_GROW(out->v, out->n + k.n, out->cap);
+			memcpy(out->v + out->n, k.v, k.n * sizeof(uint32_t));
+			out->n += k.n;
+		}
+		free(k.v);
+		return true;
+	}
+	case SG_N_AND: {
+		bool found = false;
+		struct trig_set k = { 0 };
+		for (uint32_t i = 0; i < n->n; i++) {
+			if (!eventid_set(s, eid_field, n->kids[i], &k))
+				continue;
+			if (!found || k.n < out->n) {
+				WH_GROW(out->v, k.n + 1, out->cap);
+				memcpy(out->v, k.v, k.n * sizeof(uint32_t));
+				out->n = k.n;
+				found = true;
+			}
+		}
+		free(k.v);
+		return found;
+	}
+	default:
+		return false;
+	}
+}
+
+static bool same_renames(const struct sg_sel *a, const struct sg_sel *b)
+{
+	if (a->nren != b->nren)
+		return false;
+	for (uint32_t i = 0; i < a->nren; i++)
+		if (strcmp(a->ren[i].to, b->ren[i].to) || strcmp(a->ren[i].from, b->ren[i].from) ||
+		    a->ren[i].conv != b->ren[i].conv)
+			return false;
+	return true;
+}
+
+/* The targets of an entry: its selectors grouped by their renames. Made
+ * once per entry; returns the first target and sets *n. */
+static uint32_t entry_targets(struct wh_sigma *s, const struct sg_entry *e, uint32_t *n)
+{
+	for (uint32_t i = 0; i < s->ntargets; i++)
+		if (s->targets[i].entry == e) {
+			uint32_t k = i;
+			while (k < s->ntargets && s->targets[k].entry == e)
+				k++;
+			*n = k - i;
+			return i;
+		}
+	uint32_t first = s->ntargets;
+	bool *done = wh_xcalloc(e->nsels + 1, 1);
+	for (uint32_t i = 0; i < e->nsels; i++) {
+		if (done[i])
+			continue;
+		WH_GROW(s->targets, s->ntargets + 1, s->targets_cap);
+		struct sg_target *t = &s->targets[s->ntargets++];
+		memset(t, 0, sizeof(*t));
+		t->entry = e;
+		t->sels = wh_xcalloc(e->nsels, sizeof(uint32_t));
+		t->ren = e->sels[i].ren;
+		t->nren = e->sels[i].nren;
+		for (uint32_t j = i; j < e->nsels; j++)
+			if (!done[j] && same_renames(&e->sels[i], &e->sels[j])) {
+				done[j] = true;
+				t->sels[t->nsels++] = j;
+			}
+	}
+	free(done);
+	*n = s->ntargets - first;
+	return first;
+}
+
+static void add_unit(struct wh_sigma *s, uint32_t rule, uint32_t target, struct sg_node *expr)
+{
+	WH_GROW(s->units, s->nunits + 1, s->units_cap);
+	struct sg_unit *u = &s->units[s->nunits++];
+	memset(u, 0, sizeof(*u));
+	u->rule = rule;
+	u->target = target;
+	u->expr = expr;
+}
+
+static void apply_filters(struct wh_sigma *s)
+{
+	for (uint32_t i = 0; i < s->nrules; i++) {
+		struct sg_rule *f = &s->rules[i];
+		if (!f->pub.filter)
+			continue;
+		for (uint32_t k = 0; k < f->nfilter_refs; k++) {
+			const char *ref = f->filter_refs[k];
+			uintptr_t idx = (uintptr_t)wh_map_get(&s->by_id, ref, strlen(ref));
+			if (!idx)
+				idx = (uintptr_t)wh_map_get(&s->by_name, ref, strlen(ref));
+			if (!idx) {
+				sg_warn(s, f->pub.file, f->pub.line, f->pub.title, "filter names no loaded rule '%s'", ref);
+				continue;
+			}
+			struct sg_rule *r = &s->rules[idx - 1];
+			WH_GROW(r->filters, r->nfilters + 1, r->filters_cap);
+			r->filters[r->nfilters++] = i;
+		}
+	}
+}
+
+static struct sg_node *with_filters(struct wh_sigma *s, struct sg_rule *r, struct sg_node *expr,
+				    const struct sg_rename *ren, uint32_t nren)
+{
+	for (uint32_t k = 0; k < r->nfilters; k++) {
+		struct sg_rule *f = &s->rules[r->filters[k]];
+		const char *err;
+		uint32_t line;
+		struct sg_node *fx = nren ? sg_compile_detection(s, f, f->detection, ren, nren, &err, &line) : f->base;
+		if (!fx)
+			continue;
+		/* the filter's condition says what to leave out */
+		struct sg_node *notf = wh_arena_calloc(&s->arena, sizeof(*notf));
+		notf->op = SG_N_NOT;
+		notf->n = 1;
+		notf->kids = wh_arena_alloc(&s->arena, sizeof(*notf->kids));
+		notf->kids[0] = fx;
+		notf->cost = fx->cost;
+		struct sg_node *and = wh_arena_calloc(&s->arena, sizeof(*and));
+		and->op = SG_N_AND;
+		and->n = 2;
+		and->kids = wh_arena_alloc(&s->arena, 2 * sizeof(*and->kids));
+		and->kids[0] = expr;
+		and->kids[1] = notf;
+		and->cost = expr->cost + fx->cost;
+		expr = and;
+	}
+	return expr;
+}
+
+struct build_pat {
+	const char *s;
+	uint32_t len;
+	bool cased;
+	uint32_t *leaves;
+	uint32_t n, cap;
+	bool single;             /* every leaf is decided by the first match */
+};
+
+/*
+ * Compiled literal databases are cached on disk, keyed by a hash of the
+ * field's patterns, because compiling every field of the public rule set
+ * takes Hyperscan most of a second while loading a serialized database
+ * takes milliseconds. The cache is $XDG_CACHE_HOME/whitehawk/hs (or
+ * ~/.cache/whitehawk/hs; /var/cache/whitehawk/hs for root); WH_NO_CACHE=1
+ * turns it off. A file that does not load is ignored and rewritten.
+ */
+static bool cache_dir(char *buf, size_t n)
+{
+	if (getenv("WH_NO_CACHE"))
+		return false;
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int k;
+	if (geteuid() == 0)
+		k = snprintf(buf, n, "/var/cache/whitehawk/hs");
+	else if (x && *x == '/')
+		k = snprintf(buf, n, "%s/whitehawk/hs", x);
+	else if (home && *home == '/')
+		k = snprintf(buf, n, "%s/.cache/whitehawk/hs", home);
+	else
+		return false;
+	if (k < 0 || (size_t)k >= n)
+		return false;
+	/* make the folders, one level at a time */
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	return mkdir(buf, 0755) == 0 || errno == EEXIST;
+}
+
+static hs_database_t *cache_load(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	hs_database_t *db = NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (256 << 20)) {
+		char *buf = wh_xmalloc((size_t)st.st_size);
+		if (read(fd, buf, (size_t)st.st_size) == st.st_size &&
+		    hs_deserialize_database(buf, (size_t)st.st_size, &db) != HS_SUCCESS)
+			db = NULL;
+		free(buf);
+	}
+	close(fd);
+	return db;
+}
+
+static void cache_store(const char *dir, const char *path, const char *prefix, hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	/* older databases of the same field go: the cache holds one per field */
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		size_t pl = strlen(prefix);
+		while ((e = readdir(d))) {
+			if (strncmp(e->d_name, prefix, pl) == 0) {
+				char old[4400];
+				snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
+				unlink(old);
+			}
+		}
+		closedir(d);
+	}
+	char tmp[4300];
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		bool ok = write(fd, bytes, len) == (ssize_t)len;
+		ok &= close(fd) == 0;
+		if (!ok || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+	free(bytes);
+}
+
+static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
+{
+	struct wh_map pmap;
+	wh_map_init(&pmap, false);
+	struct build_pat *pats = NULL;
+	size_t np = 0, pcap = 0;
+	struct wh_sbuf key = WH_SBUF_INIT(SG_MAX_VALUE * 2);
+	for (uint32_t i = 0; i < nl; i++) {
+		struct sg_leaf *l = lv[i];
+		wh_sbuf_reset(&key);
+		wh_sbuf_addch(&key, l->cased ? 'C' : 'i');
+		wh_sbuf_add(&key, l->s, l->len);
+		bool added;
+		char *k = wh_arena_alloc(&s->arena, key.len);
+		memcpy(k, key.buf, key.len);
+		struct wh_map_slot *slot = wh_map_put(&pmap, k, key.len, &added);
+		if (added) {
+			WH_GROW(pats, np + 1, pcap);
+			memset(&pats[np], 0, sizeof(pats[np]));
+			pats[np].s = l->s;
+			pats[np].len = l->len;
+			pats[np].cased = l->cased;
+			pats[np].single = true;
+			slot->val = (void *)(uintptr_t)(np + 1);
+			np++;
+		}
+		struct build_pat *p = &pats[(uintptr_t)slot->val - 1];
+		WH_GROW(p->leaves, p->n + 1, p->cap);
+		p->leaves[p->n++] = l->id;
+		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS)
+			p->single = false;
+	}
+	wh_sbuf_release(&key);
+	wh_map_release(&pmap);
+	const char **exprs = wh_xcalloc(np, sizeof(char *));
+	unsigned *flags = wh_xcalloc(np, sizeof(unsigned));
+	unsigned *ids = wh_xcalloc(np, sizeof(unsigned));
+	size_t *lens = wh_xcalloc(np, sizeof(size_t));
+	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
+	d->pats = wh_xcalloc(np, sizeof(*d->pats));
+	d->npats = (uint32_t)np;
+	for (size_t i = 0; i < np; i++) {
+		exprs[i] = pats[i].s;
+		lens[i] = pats[i].len;
+		ids[i] = (unsigned)i;
+		flags[i] = (pats[i].cased ? 0 : HS_FLAG_CASELESS) | (pats[i].single ? HS_FLAG_SINGLEMATCH : 0);
+		d->pats[i].len = pats[i].len;
+		d->pats[i].n = pats[i].n;
+		d->pats[i].leaves = pats[i].leaves;
+	}
+	hs_compile_error_t *cerr = NULL;
+	hs_error_t rc = HS_SUCCESS;
+	/* the cache key: the field, then every pattern with its flags, in order */
+	char dir[4096], path[4200], prefix[40];
+	bool cached = false, use_cache = cache_dir(dir, sizeof(dir));
+	if (use_cache) {
+		const char *ver = hs_version();
+		uint64_t h = wh_hash_bytes(ver, strlen(ver));
+		for (size_t i = 0; i < np; i++) {
+			uint64_t part[3] = { flags[i], lens[i], wh_hash_bytes(exprs[i], lens[i]) };
+			h = h * 0x100000001b3ull ^ wh_hash_bytes(part, sizeof(part));
+		}
+		const char *fname = s->fields[fid].name;
+		snprintf(prefix, sizeof(prefix), "%016llx-",
+			 (unsigned long long)wh_hash_bytes_nocase(fname, strlen(fname)));
+		snprintf(path, sizeof(path), "%s/%s%016llx-%zu.hs", dir, prefix, (unsigned long long)h, np);
+		d->db = cache_load(path);
+		cached = d->db != NULL;
+	}
+	if (!cached) {
+		rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL, &d->db, &cerr);
+		if (rc == HS_SUCCESS && use_cache)
+			cache_store(dir, path, prefix, d->db);
+	}
+	free(exprs);
+	free(flags);
+	free(ids);
+	free(lens);
+	free(pats);
+	s->fields[fid].db = d;
+	if (rc != HS_SUCCESS) {
+		wh_error("sigma: cannot compile the literals of field '%s': %s", s->fields[fid].name,
+			 cerr && cerr->message ? cerr->message : "hyperscan error");
+		hs_free_compile_error(cerr);
+		return -1;
+	}
+	if (hs_alloc_scratch(d->db, (hs_scratch_t **)&s->hs_scratch) != HS_SUCCESS)
+		return wh_error("sigma: cannot allocate Hyperscan scratch space");
+	s->fields[fid].scanned = true;
+	s->stats.literals += (uint32_t)np;
+	s->stats.fields++;
+	return 0;
+}
+
+static int cmp_leaf_field(const void *a, const void *b)
+{
+	const struct sg_leaf *x = *(struct sg_leaf *const *)a, *y = *(struct sg_leaf *const *)b;
+	return x->field < y->field ? -1 : x->field > y->field;
+}
+
+int wh_sigma_compile(struct wh_sigma *s)
+{
+	if (s->compiled)
+		return 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->compiled = true;
+	sg_corr_resolve(s);
+	apply_filters(s);
+	/* units */
+	for (uint32_t i = 0; i < s->nrules; i++) {
+		struct sg_rule *r = &s->rules[i];
+		if (r->pub.correlation || r->pub.filter || !r->entry || !r->base)
+			continue;
+		if (!r->pub.enabled && !r->ncorrs)
+			continue;
+		uint32_t nt, first = entry_targets(s, r->entry, &nt);
+		for (uint32_t t = first; t < first + nt; t++) {
+			const struct sg_target *tg = &s->targets[t];
+			struct sg_node *x = r->base;
+			if (tg->nren) {
+				const char *err;
+				uint32_t line;
+				x = sg_compile_detection(s, r, r->detection, tg->ren, tg->nren, &err, &line);
+				if (!x)
+					continue;
+			}
+			add_unit(s, i, t, with_filters(s, r, x, tg->ren, tg->nren));
+		}
+	}
+	/* triggers */
+	uint32_t eid = sg_field_id(s, "EventID", 7);
+	struct trig_set ts = { 0 };
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		struct sg_unit *un = &s->units[u];
+		mark_used(s, un->expr);
+		if (trigger_set(s, un->expr, &ts)) {
+			for (uint32_t k = 0; k < ts.n; k++) {
+				struct sg_leaf *l = s->leaves[ts.v[k]];
+				if (l->ntrig && l->trig[l->ntrig - 1] == u)
+					continue;
+				WH_GROW(l->trig, l->ntrig + 1, l->trig_cap);
+				l->trig[l->ntrig++] = u;
+			}
+		} else {
+			un->always = true;
+			s->stats.always++;
+		}
+		if (eventid_set(s, eid, un->expr, &ts) && ts.n) {
+			un->eventids = wh_xmalloc(ts.n * sizeof(uint32_t));
+			memcpy(un->eventids, ts.v, ts.n * sizeof(uint32_t));
+			un->neventids = ts.n;
+		}
+	}
+	free(ts.v);
+	s->stats.units = s->nunits;
+	/* one literal database per field */
+	struct sg_leaf **lits = wh_xcalloc(s->nleaves + 1, sizeof(*lits));
+	uint32_t nl = 0;
+	for (uint32_t i = 0; i < s->nleaves; i++)
+		if (s->leaves[i]->used && is_literal(s->leaves[i]))
+			lits[nl++] = s->leaves[i];
+	qsort(lits, nl, sizeof(*lits), cmp_leaf_field);
+	int rc = 0;
+	for (uint32_t i = 0; i < nl && rc == 0;) {
+		uint32_t j = i;
+		while (j < nl && lits[j]->field == lits[i]->field)
+			j++;
+		rc = build_field_db(s, lits[i]->field, lits + i, j - i);
+		i = j;
+	}
+	free(lits);
+	/* per-event state */
+	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
+	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
+	s->unit_epoch = wh_xcalloc(s->nunits + 1, sizeof(uint32_t));
+	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
+	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	return rc;
+}
+
+/* ---- views ---- */
+
+static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
+{
+	struct sg_view *v = wh_xcalloc(1, sizeof(*v));
+	size_t words = (s->nunits + 63) / 64 + 1;
+	v->allowed = wh_xcalloc(words, sizeof(uint64_t));
+	bool *tmatch = wh_xcalloc(s->ntargets + 1, 1);
+	for (uint32_t t = 0; t < s->ntargets; t++) {
+		const struct sg_target *tg = &s->targets[t];
+		for (uint32_t k = 0; k < tg->nsels && !tmatch[t]; k++)
+			tmatch[t] = sg_sel_match(&tg->entry->sels[tg->sels[k]], ev);
+	}
+	uint32_t cap = 0;
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		const struct sg_unit *un = &s->units[u];
+		if (!tmatch[un->target])
+			continue;
+		if (un->neventids) {
+			uint32_t k;
+			for (k = 0; k < un->neventids && (int64_t)un->eventids[k] != ev->event_id; k++)
+				;
+			if (k == un->neventids)
+				continue;
+		}
+		v->allowed[u / 64] |= 1ull << (u % 64);
+		v->any = true;
+		if (un->always) {
+			WH_GROW(v->always, v->nalways + 1, cap);
+			v->always[v->nalways++] = u;
+		}
+	}
+	free(tmatch);
+	return v;
+}
+
+static const struct sg_view *get_view(struct wh_sigma *s, const struct wh_event *ev)
+{
+	char key[512];
+	int n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%d", ev->format ? ev->format : "", ev->channel,
+			 ev->provider, ev->event_id, (int)ev->kind);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		n = (int)sizeof(key) - 1;
+	for (int i = 0; i < n; i++)
+		if (key[i] >= 'A' && key[i] <= 'Z')
+			key[i] = (char)(key[i] + 32);
+	struct wh_map_slot *slot = wh_map_find(&s->views, key, (size_t)n);
+	if (slot)
+		return slot->val;
+	if (s->nviews >= SG_MAX_VIEWS) {
+		/* so many distinct sources: start the cache again rather than grow */
+		for (uint32_t i = 0; i < s->nviews; i++) {
+			free(s->view_list[i]->allowed);
+			free(s->view_list[i]->always);
+			free(s->view_list[i]);
+		}
+		s->nviews = 0;
+		wh_map_release(&s->views);
+		wh_map_init(&s->views, false);
+	}
+	struct sg_view *v = make_view(s, ev);
+	WH_GROW(s->view_list, s->nviews + 1, s->views_cap);
+	s->view_list[s->nviews++] = v;
+	const char *k = wh_intern(&s->strings, key, (size_t)n);
+	bool added;
+	wh_map_put(&s->views, k, (size_t)n, &added)->val = v;
+	return v;
+}
+
+/* ---- matching ---- */
+
+static inline bool allowed(const struct sg_view *v, uint32_t u)
+{
+	return (v->allowed[u / 64] >> (u % 64)) & 1;
+}
+
+static void add_cand(struct wh_sigma *s, uint32_t u)
+{
+	if (s->unit_epoch[u] == s->epoch || !allowed(s->cur_view, u))
+		return;
+	s->unit_epoch[u] = s->epoch;
+	WH_GROW(s->cand, s->ncand + 1, s->cand_cap);
+	s->cand[s->ncand++] = u;
+}
+
+struct scan_ctx {
+	struct wh_sigma *s;
+	const struct sg_fielddb *d;
+	uint32_t vlen;
+};
+
+static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		      void *arg)
+{
+	(void)from;
+	(void)flags;
+	struct scan_ctx *c = arg;
+	struct wh_sigma *s = c->s;
+	const struct sg_pat *p = &c->d->pats[id];
+	for (uint32_t k = 0; k < p->n; k++) {
+		struct sg_leaf *l = s->leaves[p->leaves[k]];
+		if (s->leaf_epoch[l->id] == s->epoch)
+			continue;
+		bool ok;
+		switch (l->kind) {
+		case SG_K_CONTAINS: ok = true; break;
+		case SG_K_STARTS: ok = to == p->len; break;
+		case SG_K_ENDS: ok = to == c->vlen; break;
+		case SG_K_EQ: ok = to == c->vlen && c->vlen == p->len; break;
+		default: ok = false; break;
+		}
+		if (!ok)
+			continue;
+		s->leaf_epoch[l->id] = s->epoch;
+		s->leaf_val[l->id] = 1;
+		for (uint32_t t = 0; t < l->ntrig; t++)
+			add_cand(s, l->trig[t]);
+	}
+	return 0;
+}
+
+static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l);
+
+static bool eval(struct wh_sigma *s, const struct sg_node *n)
+{
+	switch (n->op) {
+	case SG_N_AND:
+		for (uint32_t i = 0; i < n->n; i++)
+			if (!eval(s, n->kids[i]))
+				return false;
+		return true;
+	case SG_N_OR:
+		for (uint32_t i = 0; i < n->n; i++)
+			if (eval(s, n->kids[i]))
+				return true;
+		return false;
+	case SG_N_NOT:
+		return !eval(s, n->kids[0]);
+	case SG_N_LEAF:
+		return leaf_eval(s, n->leaf);
+	case SG_N_TRUE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline bool field_present(const struct wh_sigma *s, uint32_t f)
+{
+	return s->field_epoch[f] == s->epoch;
+}
+
+/* 0x1a2c -> "6700" in the per-event conversion space. */
+static bool hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char **out, size_t *olen)
+{
+	uint64_t x;
+	if (!(n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && wh_parse_u64(v, n, &x)))
+		return false;
+	if (s->convused + 24 > sizeof(s->convbuf))
+		s->convused = 0;
+	char *b = s->convbuf + s->convused;
+	int k = snprintf(b, 24, "%llu", (unsigned long long)x);
+	s->convused += (uint32_t)k + 1;
+	*out = b;
+	*olen = (size_t)k;
+	return true;
+}
+
+static bool leaf_compute(struct wh_sigma *s, const struct sg_leaf *l)
+{
+	if (l->field == SG_KEYWORD) {
+		const struct wh_event *ev = s->cur_ev;
+		for (uint32_t i = 0; i < ev->nfields; i++)
+			if (sg_leaf_match_value(s, l, ev->fields[i].value, ev->fields[i].vlen))
+				return true;
+		return false;
+	}
+	bool present = field_present(s, l->field);
+	switch (l->kind) {
+	case SG_K_NULL:
+		return !present;
+	case SG_K_EXISTS:
+	case SG_K_ANYSTR:
+		return present;
+	default:
+		break;
+	}
+	if (!present)
+		return false;
+	for (uint32_t i = s->field_head[l->field]; i; i = s->fvals[i - 1].next) {
+		const struct sg_fval *fv = &s->fvals[i - 1];
+		const char *v = fv->s;
+		size_t n = fv->len;
+		if (l->conv == SG_CONV_HEX && !hex_to_dec(s, fv->s, fv->len, &v, &n)) {
+			v = fv->s;
+			n = fv->len;
+		}
+		if (l->kind == SG_K_FIELDREF) {
+			if (!field_present(s, l->fref_field))
+				return false;
+			for (uint32_t j = s->field_head[l->fref_field]; j; j = s->fvals[j - 1].next) {
+				struct sg_leaf tmp = { .kind = l->fref_kind, .cased = l->cased, .s = s->fvals[j - 1].s,
+						       .len = s->fvals[j - 1].len };
+				if (sg_leaf_match_value(s, &tmp, v, n))
+					return true;
+			}
+			continue;
+		}
+		if (sg_leaf_match_value(s, l, v, n))
+			return true;
+	}
+	return false;
+}
+
+static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l)
+{
+	if (is_literal(l) && s->fields[l->field].scanned)
+		return s->leaf_epoch[l->id] == s->epoch;   /* decided by the scan */
+	if (s->leaf_epoch[l->id] == s->epoch)
+		return s->leaf_val[l->id];
+	bool v;
+	if (l->hint != SG_NONE && s->leaf_epoch[l->hint] != s->epoch && s->fields[l->field].scanned)
+		v = false;     /* a literal every match needs is not there */
+	else
+		v = leaf_compute(s, l);
+	s->leaf_epoch[l->id] = s->epoch;
+	s->leaf_val[l->id] = v;
+	return v;
+}
+
+static void bind_field(struct wh_sigma *s, uint32_t f, const char *v, uint32_t n)
+{
+	WH_GROW(s->fvals, s->nfvals + 1, s->fvals_cap);
+	struct sg_fval *fv = &s->fvals[s->nfvals++];
+	fv->s = v;
+	fv->len = n;
+	fv->next = 0;
+	if (s->field_epoch[f] != s->epoch) {
+		s->field_epoch[f] = s->epoch;
+		s->field_head[f] = s->nfvals;
+		return;
+	}
+	/* append, keeping the event's order */
+	uint32_t i = s->field_head[f];
+	while (s->fvals[i - 1].next)
+		i = s->fvals[i - 1].next;
+	s->fvals[i - 1].next = s->nfvals;
+}
+
+void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, const struct wh_event *ev, int64_t t,
+	     wh_sigma_hit_fn fn, void *arg)
+{
+	struct sg_rule *r = &s->rules[rule];
+	r->pub.hits++;
+	s->stats.hits++;
+	for (uint32_t k = 0; k < r->ncorrs; k++)
+		sg_corr_feed(s, r->corrs[k], rule, ev, t, fn, arg);
+	if (r->pub.enabled && !r->referenced && fn)
+		fn(h, arg);
+}
+
+static void new_epoch(struct wh_sigma *s)
+{
+	if (++s->epoch == 0) {
+		/* after 4 billion events: start the stamps again */
+		memset(s->leaf_epoch, 0, (s->nleaves + 1) * sizeof(uint32_t));
+		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
+		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
+		for (uint32_t i = 0; i < s->nrules; i++)
+			s->rules[i].hit_epoch = 0;
+		s->epoch = 1;
+	}
+}
+
+void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_fn fn, void *arg)
+{
+	if (!s->compiled && wh_sigma_compile(s) < 0)
+		return;
+	s->stats.events++;
+	const struct sg_view *view = get_view(s, ev);
+	if (!view->any)
+		return;
+	s->stats.covered++;
+	new_epoch(s);
+	s->cur_ev = ev;
+	s->cur_view = view;
+	s->ncand = 0;
+	s->nfvals = 0;
+	s->convused = 0;
+	struct scan_ctx c = { .s = s };
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *f = &ev->fields[i];
+		struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
+		if (!slot)
+			continue;
+		uint32_t fid = (uint32_t)(uintptr_t)slot->val - 1;
+		bind_field(s, fid, f->value, f->vlen);
+		const struct sg_field *fd = &s->fields[fid];
+		if (!fd->scanned || f->vlen == 0)
+			continue;
+		c.d = fd->db;
+		c.vlen = f->vlen;
+		hs_scan(fd->db->db, f->value, f->vlen, 0, s->hs_scratch, on_literal, &c);
+	}
+	for (uint32_t i = 0; i < view->nalways; i++)
+		add_cand(s, view->always[i]);
+	for (uint32_t i = 0; i < s->ncand; i++) {
+		const struct sg_unit *un = &s->units[s->cand[i]];
+		struct sg_rule *r = &s->rules[un->rule];
+		if (r->hit_epoch == s->epoch)
+			continue;
+		s->stats.evaluated++;
+		if (!eval(s, un->expr))
+			continue;
+		r->hit_epoch = s->epoch;
+		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
+					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
+		sg_emit(s, un->rule, &h, ev, ev->time, fn, arg);
+	}
+}
+
+void wh_sigma_finish(struct wh_sigma *s, wh_sigma_hit_fn fn, void *arg)
+{
+	sg_corr_finish(s, fn, arg);
+}

@@ -1,0 +1,293 @@
+/*
+ * sigma_int.h: what the parts of the Sigma engine share. Not for use
+ * outside src/detect/sigma.
+ *
+ * A rule's detection compiles into a tree of sg_node whose leaves are
+ * sg_leaf predicates ("Image ends with \cmd.exe"). Equal leaves of all rules
+ * are one leaf, so each is decided once per event. Literal leaves (equals,
+ * contains, starts with, ends with a fixed string) are decided for all rules
+ * at once by one Hyperscan scan of each field; the others (wildcards,
+ * regular expressions, numbers, CIDR ...) are decided lazily, and memoised.
+ *
+ * A rule runs as one or more units: one per way its logsource maps to
+ * events whose field names differ (Sysmon 1 and Security 4688 for
+ * process_creation). A unit is evaluated only when one of its trigger
+ * literals was seen in the event, or always (for its logsource) when its
+ * detection has no literal that every match needs.
+ */
+#ifndef WH_SIGMA_INT_H
+#define WH_SIGMA_INT_H
+
+#include "detect/sigma/sigma.h"
+#include "detect/sigma/yaml.h"
+#include "util/arena.h"
+#include "util/hash.h"
+#include "util/sbuf.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#define SG_NONE UINT32_MAX
+#define SG_KEYWORD (UINT32_MAX - 1)   /* the field of a keyword leaf: any field */
+
+/* Caps that keep a hostile rule from costing without bound. */
+#define SG_MAX_VARIANTS 1024          /* values one value may expand to (windash, expand) */
+#define SG_MAX_LEAVES_PER_RULE 100000
+#define SG_MAX_VALUE 65536            /* bytes of one value */
+#define SG_RE_MATCH_LIMIT 200000
+#define SG_RE_DEPTH_LIMIT 5000
+
+enum sg_kind {
+	SG_K_EQ,        /* literal kinds, matched by Hyperscan: */
+	SG_K_CONTAINS,
+	SG_K_STARTS,
+	SG_K_ENDS,
+	SG_K_GLOB,      /* the rest: lazy */
+	SG_K_RE,
+	SG_K_NUM,       /* numeric comparison (cmp) */
+	SG_K_NULL,      /* the field is absent */
+	SG_K_EXISTS,    /* the field is present (exists: true) */
+	SG_K_CIDR,
+	SG_K_FIELDREF,
+	SG_K_TIME,      /* a part of a timestamp compared as a number */
+	SG_K_EMPTY,     /* the field is present and empty */
+	SG_K_ANYSTR,    /* the field is present (contains '') */
+};
+
+enum sg_cmp { SG_CMP_EQ, SG_CMP_LT, SG_CMP_LTE, SG_CMP_GT, SG_CMP_GTE };
+enum sg_timepart { SG_T_MINUTE, SG_T_HOUR, SG_T_DAY, SG_T_WEEK, SG_T_MONTH, SG_T_YEAR };
+enum sg_conv { SG_CONV_NONE, SG_CONV_HEX };  /* how an event value is read (hex ids of 4688) */
+
+/* Wildcard marks of a glob: per byte of the pattern. */
+enum { SG_W_LIT = 0, SG_W_STAR = 1, SG_W_ONE = 2 };
+
+struct sg_leaf {
+	uint32_t id;
+	uint32_t field;          /* field id, or SG_KEYWORD */
+	uint8_t kind;            /* enum sg_kind */
+	uint8_t cmp;             /* SG_K_NUM, SG_K_TIME */
+	uint8_t timepart;
+	uint8_t conv;            /* enum sg_conv */
+	uint8_t fref_kind;       /* SG_K_FIELDREF: EQ, CONTAINS, STARTS or ENDS */
+	bool cased;
+	bool used;               /* part of a compiled unit */
+	bool isfloat;
+	const char *s;           /* literal / glob pattern / numeric text */
+	uint32_t len;
+	const uint8_t *wild;     /* SG_K_GLOB: len marks */
+	uint32_t fref_field;
+	int64_t inum;
+	double dnum;
+	pcre2_code *re;
+	uint8_t cidr_af;         /* 4 or 6 */
+	uint8_t cidr_bits;
+	uint8_t cidr_addr[16];
+	uint32_t hint;           /* a literal leaf every match needs, or SG_NONE */
+	uint32_t *trig;          /* units this literal leaf triggers */
+	uint32_t ntrig, trig_cap;
+	uint32_t cost;
+};
+
+enum sg_op { SG_N_AND, SG_N_OR, SG_N_NOT, SG_N_LEAF, SG_N_TRUE, SG_N_FALSE };
+
+struct sg_node {
+	uint8_t op;
+	uint32_t n;              /* AND/OR: children */
+	uint32_t cost;
+	struct sg_node **kids;   /* AND/OR: n; NOT: 1 */
+	struct sg_leaf *leaf;
+};
+
+/* How a rule field is found in events of some source (Security 4688:
+ * Image is NewProcessName). */
+struct sg_rename {
+	const char *to;          /* the name rules use */
+	const char *from;        /* the name events have */
+	uint8_t conv;
+};
+
+/* One way to recognise the events of a logsource. Every given part must
+ * hold; a list holds when one of its items does. */
+struct sg_sel {
+	const char **channels;   /* "*": any non-empty channel */
+	uint32_t nchannels;
+	const char **providers;
+	uint32_t nproviders;
+	int32_t *ids;
+	uint32_t nids;
+	const char **formats;
+	uint32_t nformats;
+	uint32_t kinds;          /* bit per enum wh_kind; 0: any */
+	struct sg_rename *ren;
+	uint32_t nren;
+};
+
+struct sg_entry {
+	const char *product, *category, *service;   /* "" when not part of the key */
+	struct sg_sel *sels;
+	uint32_t nsels;
+	const char *file;
+	uint32_t line;
+};
+
+/* The events one unit applies to: some selectors of one entry with the same renames. */
+struct sg_target {
+	const struct sg_entry *entry;
+	uint32_t *sels;          /* indexes into entry->sels */
+	uint32_t nsels;
+	const struct sg_rename *ren;
+	uint32_t nren;
+};
+
+struct sg_unit {
+	uint32_t rule;
+	uint32_t target;
+	struct sg_node *expr;
+	bool always;             /* no trigger literal: evaluate on every event of its target */
+	uint32_t *eventids;      /* EventID values the detection requires (one of), or NULL */
+	uint32_t neventids;
+};
+
+struct sg_corr;
+
+struct sg_rule {
+	struct wh_sigma_rule pub;
+	const struct wh_ynode *doc;         /* the YAML document (the file's tree is kept) */
+	const struct wh_ynode *detection;
+	struct sg_node *base;               /* the detection compiled without renames */
+	const struct sg_entry *entry;       /* its logsource mapping, or NULL */
+	struct sg_corr *corr;               /* a correlation rule */
+	uint32_t *filters;                  /* filter rules that apply to it */
+	uint32_t nfilters, filters_cap;
+	const char **filter_refs;           /* a filter: the rules it names */
+	uint32_t nfilter_refs;
+	uint32_t *corrs;                    /* correlations that refer to it */
+	uint32_t ncorrs, corrs_cap;
+	bool referenced;                    /* by a correlation with generate: false */
+	uint32_t hit_epoch;
+};
+
+struct sg_field {
+	const char *name;
+	bool scanned;            /* has literal leaves */
+	struct sg_fielddb *db;
+};
+
+struct sg_view;
+
+struct wh_sigma {
+	struct wh_arena arena;              /* rules, leaves, nodes: everything that lives as long as the set */
+	struct wh_intern strings;
+	/* mapping */
+	struct sg_entry *entries;
+	uint32_t nentries, entries_cap;
+	bool mapping_loaded;
+	/* placeholders for `expand` */
+	struct wh_map placeholders;         /* name -> struct sg_strlist */
+	/* rules */
+	struct sg_rule *rules;
+	uint32_t nrules, rules_cap;
+	struct wh_map by_id, by_name;       /* -> rule index + 1 */
+	struct wh_sigma_reject *rejects;
+	uint32_t nrejects, rejects_cap;
+	struct wh_sigma_reject *warnings;
+	uint32_t nwarnings, warnings_cap;
+	struct wh_yfile **files;            /* kept until compile: rules point into them */
+	uint32_t nfiles, files_cap;
+	/* leaves and fields */
+	struct sg_leaf **leaves;
+	uint32_t nleaves, leaves_cap;
+	struct wh_map leaf_keys;            /* key -> leaf */
+	struct sg_field *fields;
+	uint32_t nfields, fields_cap;
+	struct wh_map field_ids;            /* case-insensitive name -> id + 1 */
+	pcre2_match_context *re_mctx;
+	pcre2_jit_stack *re_jit;
+	pcre2_match_data *re_md;
+	/* compiled */
+	bool compiled;
+	struct sg_target *targets;
+	uint32_t ntargets, targets_cap;
+	struct sg_unit *units;
+	uint32_t nunits, units_cap;
+	void *hs_scratch;
+	uint32_t *fast_tab;                 /* field lookup cache: see engine.c */
+	uint32_t fast_mask;
+	struct wh_map views;
+	struct sg_view **view_list;
+	uint32_t nviews, views_cap;
+	/* per event */
+	uint32_t epoch;
+	uint32_t *leaf_epoch;
+	uint8_t *leaf_val;
+	uint32_t *unit_epoch;
+	uint32_t *field_epoch;
+	uint32_t *field_head;
+	struct sg_fval *fvals;
+	uint32_t nfvals, fvals_cap;
+	uint32_t *cand;
+	uint32_t ncand, cand_cap;
+	const struct wh_event *cur_ev;
+	const struct sg_view *cur_view;
+	char convbuf[64 * 32];
+	uint32_t convused;
+	/* correlations */
+	struct sg_corr **corrs;
+	uint32_t ncorrs_all, corrs_all_cap;
+	struct wh_sigma_stats stats;
+};
+
+struct sg_fval {
+	const char *s;
+	uint32_t len;
+	uint32_t next;           /* index + 1 of the next value of the same field, 0: none */
+};
+
+struct sg_strlist {
+	const char **v;
+	uint32_t n;
+};
+
+/* rule.c */
+uint32_t sg_field_id(struct wh_sigma *s, const char *name, size_t n);
+void sg_reject(struct wh_sigma *s, const char *file, uint32_t line, const char *title, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void sg_warn(struct wh_sigma *s, const char *file, uint32_t line, const char *title, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Compile a detection (search identifiers and condition) with renames.
+ * Returns NULL with *err set. */
+struct sg_node *sg_compile_detection(struct wh_sigma *s, struct sg_rule *r, const struct wh_ynode *det,
+				     const struct sg_rename *ren, uint32_t nren, const char **err,
+				     uint32_t *err_line);
+
+/* value.c: matching one leaf against one value */
+bool sg_glob_match(const char *p, const uint8_t *w, size_t pn, const char *s, size_t n, bool cased);
+bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n);
+bool sg_parse_cidr(const char *text, uint8_t *af, uint8_t *bits, uint8_t addr[16]);
+bool sg_parse_number(const char *v, size_t n, int64_t *i, double *d, bool *isfloat);
+/* Parse a Sigma string value (wildcards and escapes) into bytes and marks. */
+size_t sg_unescape(const char *in, size_t n, char *out, uint8_t *wild, bool plain_wild);
+size_t sg_base64(const unsigned char *in, size_t n, char *out);
+int sg_windash(const char *in, size_t n, const uint8_t *wild, struct wh_sbuf *out, uint32_t max);
+
+/* logsource.c */
+const struct sg_entry *sg_mapping_find(const struct wh_sigma *s, const char *product, const char *category,
+				       const char *service);
+bool sg_sel_match(const struct sg_sel *sel, const struct wh_event *ev);
+int sg_mapping_parse(struct wh_sigma *s, const char *name, const char *buf, size_t len);
+int sg_placeholders_parse(struct wh_sigma *s, const char *name, const char *buf, size_t len);
+
+/* correl.c */
+int sg_corr_load(struct wh_sigma *s, struct sg_rule *r, const struct wh_ynode *c, const char **err,
+		 uint32_t *err_line);
+int sg_corr_resolve(struct wh_sigma *s);
+void sg_corr_feed(struct wh_sigma *s, uint32_t corr, uint32_t rule, const struct wh_event *ev,
+		  int64_t t, wh_sigma_hit_fn fn, void *arg);
+void sg_corr_finish(struct wh_sigma *s, wh_sigma_hit_fn fn, void *arg);
+void sg_corr_free(struct sg_corr *c);
+
+/* engine.c */
+void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, const struct wh_event *ev,
+	     int64_t t, wh_sigma_hit_fn fn, void *arg);
+
+#endif
