@@ -16,8 +16,13 @@
 #include "util/num.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <hs/hs.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -410,6 +415,91 @@ struct build_pat {
 	bool single;             /* every leaf is decided by the first match */
 };
 
+/*
+ * Compiled literal databases are cached on disk, keyed by a hash of the
+ * field's patterns, because compiling every field of the public rule set
+ * takes Hyperscan most of a second while loading a serialized database
+ * takes milliseconds. The cache is $XDG_CACHE_HOME/whitehawk/hs (or
+ * ~/.cache/whitehawk/hs; /var/cache/whitehawk/hs for root); WH_NO_CACHE=1
+ * turns it off. A file that does not load is ignored and rewritten.
+ */
+static bool cache_dir(char *buf, size_t n)
+{
+	if (getenv("WH_NO_CACHE"))
+		return false;
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int k;
+	if (geteuid() == 0)
+		k = snprintf(buf, n, "/var/cache/whitehawk/hs");
+	else if (x && *x == '/')
+		k = snprintf(buf, n, "%s/whitehawk/hs", x);
+	else if (home && *home == '/')
+		k = snprintf(buf, n, "%s/.cache/whitehawk/hs", home);
+	else
+		return false;
+	if (k < 0 || (size_t)k >= n)
+		return false;
+	/* make the folders, one level at a time */
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	return mkdir(buf, 0755) == 0 || errno == EEXIST;
+}
+
+static hs_database_t *cache_load(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	hs_database_t *db = NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (256 << 20)) {
+		char *buf = wh_xmalloc((size_t)st.st_size);
+		if (read(fd, buf, (size_t)st.st_size) == st.st_size &&
+		    hs_deserialize_database(buf, (size_t)st.st_size, &db) != HS_SUCCESS)
+			db = NULL;
+		free(buf);
+	}
+	close(fd);
+	return db;
+}
+
+static void cache_store(const char *dir, const char *path, const char *prefix, hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	/* older databases of the same field go: the cache holds one per field */
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		size_t pl = strlen(prefix);
+		while ((e = readdir(d))) {
+			if (strncmp(e->d_name, prefix, pl) == 0) {
+				char old[4400];
+				snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
+				unlink(old);
+			}
+		}
+		closedir(d);
+	}
+	char tmp[4300];
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		bool ok = write(fd, bytes, len) == (ssize_t)len;
+		ok &= close(fd) == 0;
+		if (!ok || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+	free(bytes);
+}
+
 static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
 {
 	struct wh_map pmap;
@@ -461,8 +551,29 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		d->pats[i].leaves = pats[i].leaves;
 	}
 	hs_compile_error_t *cerr = NULL;
-	hs_error_t rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL, &d->db,
-					     &cerr);
+	hs_error_t rc = HS_SUCCESS;
+	/* the cache key: the field, then every pattern with its flags, in order */
+	char dir[4096], path[4200], prefix[40];
+	bool cached = false, use_cache = cache_dir(dir, sizeof(dir));
+	if (use_cache) {
+		const char *ver = hs_version();
+		uint64_t h = wh_hash_bytes(ver, strlen(ver));
+		for (size_t i = 0; i < np; i++) {
+			uint64_t part[3] = { flags[i], lens[i], wh_hash_bytes(exprs[i], lens[i]) };
+			h = h * 0x100000001b3ull ^ wh_hash_bytes(part, sizeof(part));
+		}
+		const char *fname = s->fields[fid].name;
+		snprintf(prefix, sizeof(prefix), "%016llx-",
+			 (unsigned long long)wh_hash_bytes_nocase(fname, strlen(fname)));
+		snprintf(path, sizeof(path), "%s/%s%016llx-%zu.hs", dir, prefix, (unsigned long long)h, np);
+		d->db = cache_load(path);
+		cached = d->db != NULL;
+	}
+	if (!cached) {
+		rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL, &d->db, &cerr);
+		if (rc == HS_SUCCESS && use_cache)
+			cache_store(dir, path, prefix, d->db);
+	}
 	free(exprs);
 	free(flags);
 	free(ids);

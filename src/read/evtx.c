@@ -1,0 +1,435 @@
+/*
+ * evtx.c: the EVTX reader. Windows event log files, whole ("ElfFile") or a
+ * bare chunk ("ElfChnk", as carving tools and dirty copies leave them).
+ *
+ * The file is read as it comes, in 64 KiB blocks after the 4 KiB header,
+ * into a small ring of slots; every block with a chunk signature is parsed
+ * whatever the header says (the header of a log that was not closed
+ * cleanly undercounts its chunks). With -j N, N threads parse slots while
+ * this one hands out events strictly in block order, so the output is the
+ * same for every N. Memory is the ring (N * 2 + 1 slots of a block and its
+ * events) plus the compiled templates: bounded, whatever the file size.
+ *
+ * Damage: a block that is not a chunk, or whose header or checksums do not
+ * hold, is reported with its offset and skipped; with --carve its records
+ * are recovered by signature, as are records in the slack space after the
+ * last record of good chunks. Broken records are reported and skipped.
+ * All parsing is in evtx_parse.c.
+ */
+#include "read/evtx_parse.h"
+#include "read/reader.h"
+#include "util/diag.h"
+#include "util/xalloc.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define TEMPLATE_CACHE_BYTES (16u << 20)   /* shared out among the threads */
+#define TEXT_BUDGET (40u << 20)            /* event text of all slots together */
+#define MAX_THREADS 16
+
+enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
+
+struct slot {
+	unsigned char *own;        /* the slot's buffer, when the input is read */
+	const unsigned char *buf;  /* the block: in own, or in the file's mapping */
+	size_t len;
+	uint64_t file_off;         /* where the block starts in the input */
+	enum slot_state state;
+	struct wh_evtx_out out;
+	char note[200];            /* about the block as a whole ("" when none) */
+	bool note_bad;             /* the note reports something skipped */
+};
+
+struct evtx_reader {
+	struct wh_input *in;
+	bool carve;
+	const unsigned char *map;  /* the whole file, when it is a regular file */
+	size_t map_len;
+	uint64_t next_off;         /* input offset of the next block */
+	bool eof, read_error;
+	struct slot *slots;
+	unsigned nslots;
+	uint64_t fill_seq, use_seq;
+	struct slot *cur;
+	size_t cur_rec;
+	/* One parser per thread; parsers[0] serves the single-threaded case. */
+	struct wh_evtx_parser **parsers;
+	unsigned nparsers;
+	unsigned nthreads;         /* workers; 0: parse in next() */
+	pthread_t *th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_done;
+	bool stop;
+	uint64_t bad_chunks;
+};
+
+struct worker_arg {
+	struct evtx_reader *r;
+	unsigned idx;
+};
+
+static int evtx_sniff(const unsigned char *b, size_t n)
+{
+	if (n >= 8 && (memcmp(b, "ElfFile", 8) == 0 || memcmp(b, "ElfChnk", 8) == 0))
+		return 100;
+	return 0;
+}
+
+/* Parse (or carve, or judge) the block in s. Runs on any thread. */
+static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struct slot *s)
+{
+	wh_evtx_out_reset(&s->out);
+	s->note[0] = '\0';
+	s->note_bad = false;
+	if (s->len < WH_EVTX_CHUNK_SIZE) {
+		static const unsigned char zero[64];
+		bool blank = true;
+		for (size_t i = 0; i < s->len && blank; i += sizeof(zero))
+			blank = memcmp(s->buf + i, zero, s->len - i < sizeof(zero) ? s->len - i : sizeof(zero)) == 0;
+		if (blank)
+			return;
+		size_t got = r->carve ? wh_evtx_carve_block(p, s->buf, s->len, &s->out) : 0;
+		snprintf(s->note, sizeof(s->note),
+			 "last chunk cut short (%zu of %u bytes): skipped%s", s->len, WH_EVTX_CHUNK_SIZE,
+			 r->carve ? "" : " (--carve recovers what records it holds)");
+		if (r->carve)
+			snprintf(s->note + strlen(s->note), sizeof(s->note) - strlen(s->note),
+				 ", %zu records carved", got);
+		s->note_bad = true;
+		return;
+	}
+	struct wh_evtx_chunk_header h;
+	enum wh_evtx_chunk_status st = wh_evtx_chunk_check(s->buf, s->len, &h);
+	if (st == WH_EVTX_CHUNK_OK) {
+		wh_evtx_parse_chunk(p, s->buf, s->len, r->carve, &s->out);
+		return;
+	}
+	if (st == WH_EVTX_CHUNK_UNUSED)
+		return;
+	size_t got = r->carve ? wh_evtx_carve_block(p, s->buf, s->len, &s->out) : 0;
+	if (r->carve)
+		snprintf(s->note, sizeof(s->note), "chunk skipped: %s; %zu records carved from it",
+			 wh_evtx_chunk_status_str(st), got);
+	else
+		snprintf(s->note, sizeof(s->note), "chunk skipped: %s (--carve recovers its records)",
+			 wh_evtx_chunk_status_str(st));
+	s->note_bad = true;
+}
+
+static void *worker(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct evtx_reader *r = wa->r;
+	struct wh_evtx_parser *p = r->parsers[wa->idx];
+	free(wa);
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		/* The oldest filled slot: blocks are parsed roughly in order, so
+		 * the one next() waits for is never starved. */
+		struct slot *s = NULL;
+		for (uint64_t q = r->use_seq; q < r->fill_seq; q++) {
+			struct slot *t = &r->slots[q % r->nslots];
+			if (t->state == SLOT_FILLED) {
+				s = t;
+				break;
+			}
+		}
+		if (!s) {
+			if (r->stop)
+				break;
+			pthread_cond_wait(&r->cv_work, &r->mu);
+			continue;
+		}
+		s->state = SLOT_BUSY;
+		pthread_mutex_unlock(&r->mu);
+		process_block(r, p, s);
+		pthread_mutex_lock(&r->mu);
+		s->state = SLOT_DONE;
+		pthread_cond_broadcast(&r->cv_done);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Read the next block into s; false at the end of the input. */
+static bool read_block(struct evtx_reader *r, struct slot *s)
+{
+	if (r->eof)
+		return false;
+	if (r->map) {
+		/* Point into the mapping: no copy. */
+		if (r->next_off >= r->map_len) {
+			r->eof = true;
+			return false;
+		}
+		size_t k = r->map_len - r->next_off;
+		if (k > WH_EVTX_CHUNK_SIZE)
+			k = WH_EVTX_CHUNK_SIZE;
+		s->buf = r->map + r->next_off;
+		s->len = k;
+		s->file_off = r->next_off;
+		r->next_off += k;
+		return true;
+	}
+	s->buf = s->own;
+	ssize_t got = wh_input_read_full(r->in, s->own, WH_EVTX_CHUNK_SIZE);
+	if (got < 0) {
+		r->read_error = true;
+		r->eof = true;
+		return false;
+	}
+	if (got < (ssize_t)WH_EVTX_CHUNK_SIZE)
+		r->eof = true;
+	if (got == 0)
+		return false;
+	s->len = (size_t)got;
+	s->file_off = r->next_off;
+	r->next_off += (uint64_t)got;
+	return true;
+}
+
+static void stop_workers(struct evtx_reader *r)
+{
+	if (!r->nthreads)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_broadcast(&r->cv_work);
+	pthread_mutex_unlock(&r->mu);
+	for (unsigned i = 0; i < r->nthreads; i++)
+		pthread_join(r->th[i], NULL);
+	r->nthreads = 0;
+}
+
+static void evtx_close(void *st)
+{
+	struct evtx_reader *r = st;
+	stop_workers(r);
+	if (r->th) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv_work);
+		pthread_cond_destroy(&r->cv_done);
+	}
+	for (unsigned i = 0; i < r->nslots; i++) {
+		free(r->slots[i].own);
+		wh_evtx_out_release(&r->slots[i].out);
+	}
+	if (r->map)
+		munmap((void *)r->map, r->map_len);
+	for (unsigned i = 0; i < r->nparsers; i++)
+		wh_evtx_parser_free(r->parsers[i]);
+	free(r->parsers);
+	free(r->slots);
+	free(r->th);
+	free(r);
+}
+
+static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
+{
+	unsigned char hdr[8];
+	ssize_t got = wh_input_read_full(in, hdr, sizeof(hdr));
+	if (got < (ssize_t)sizeof(hdr)) {
+		if (got >= 0)
+			wh_error("%s: not an EVTX file: too short", in->name);
+		return NULL;
+	}
+	struct evtx_reader *r = wh_xcalloc(1, sizeof(*r));
+	r->in = in;
+	r->carve = opts && opts->carve;
+	if (memcmp(hdr, "ElfFile", 8) == 0) {
+		/* The rest of the 4 KiB header: the chunks follow it whatever it says. */
+		unsigned char rest[WH_EVTX_FILE_HEADER_SIZE - 8];
+		got = wh_input_read_full(in, rest, sizeof(rest));
+		if (got < 0) {
+			free(r);
+			return NULL;
+		}
+		r->next_off = 8 + (uint64_t)got;
+		if (got < (ssize_t)sizeof(rest))
+			r->eof = true;
+	} else {
+		/* A bare chunk: the signature just read is the start of block 0. */
+		r->next_off = 0;
+	}
+	unsigned threads = opts && opts->threads > 1 ? opts->threads : 1;
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	/* One thread asked for: no workers, parse in next(). */
+	r->nthreads = threads > 1 ? threads : 0;
+	r->nslots = r->nthreads ? 2 * threads + 1 : 1;
+	r->slots = wh_xcalloc(r->nslots, sizeof(*r->slots));
+	for (unsigned i = 0; i < r->nslots; i++) {
+		r->slots[i].own = wh_xmalloc(WH_EVTX_CHUNK_SIZE);
+		r->slots[i].buf = r->slots[i].own;
+		wh_evtx_out_init(&r->slots[i].out, TEXT_BUDGET / r->nslots);
+	}
+	if (in->fd >= 0 && in->size > r->next_off && r->next_off == WH_EVTX_FILE_HEADER_SIZE &&
+	    in->size <= SIZE_MAX) {
+		/* A regular file: parse it where the page cache has it, rather
+		 * than copy it through read(). Chunks are dropped from the
+		 * mapping once handed out, so the resident size stays small. */
+		void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+		if (m != MAP_FAILED) {
+			r->map = m;
+			r->map_len = (size_t)in->size;
+			madvise(m, r->map_len, MADV_SEQUENTIAL);
+		}
+	}
+	r->nparsers = r->nthreads ? r->nthreads : 1;
+	r->parsers = wh_xcalloc(r->nparsers, sizeof(*r->parsers));
+	for (unsigned i = 0; i < r->nparsers; i++)
+		r->parsers[i] = wh_evtx_parser_new(TEMPLATE_CACHE_BYTES / r->nparsers);
+	if (r->next_off == 0) {
+		/* Bare chunk: put the 8 bytes back in front of the first block. */
+		struct slot *s = &r->slots[0];
+		memcpy(s->own, hdr, 8);
+		got = wh_input_read_full(in, s->own + 8, WH_EVTX_CHUNK_SIZE - 8);
+		if (got < 0) {
+			r->nthreads = 0;
+			evtx_close(r);
+			return NULL;
+		}
+		s->len = 8 + (size_t)got;
+		s->file_off = 0;
+		r->next_off = s->len;
+		if (s->len < WH_EVTX_CHUNK_SIZE)
+			r->eof = true;
+		s->state = SLOT_FILLED;
+		r->fill_seq = 1;
+	}
+	if (r->nthreads) {
+		pthread_mutex_init(&r->mu, NULL);
+		pthread_cond_init(&r->cv_work, NULL);
+		pthread_cond_init(&r->cv_done, NULL);
+		r->th = wh_xcalloc(r->nthreads, sizeof(*r->th));
+		for (unsigned i = 0; i < r->nthreads; i++) {
+			struct worker_arg *wa = wh_xmalloc(sizeof(*wa));
+			wa->r = r;
+			wa->idx = i;
+			if (pthread_create(&r->th[i], NULL, worker, wa) != 0) {
+				free(wa);
+				wh_error("%s: cannot start a reader thread", in->name);
+				r->nthreads = i;   /* the ones started are stopped and joined */
+				evtx_close(r);
+				return NULL;
+			}
+		}
+	}
+	return r;
+}
+
+/* The next block, parsed, in input order; NULL at the end. */
+static struct slot *next_slot(struct evtx_reader *r)
+{
+	if (!r->nthreads) {
+		struct slot *s = &r->slots[0];
+		if (r->fill_seq == r->use_seq) {
+			if (!read_block(r, s))
+				return NULL;
+			r->fill_seq++;
+		}
+		r->use_seq++;
+		process_block(r, r->parsers[0], s);
+		return s;
+	}
+	/* Keep the ring full, then wait for the oldest block. */
+	while (!r->eof && r->fill_seq < r->use_seq + r->nslots) {
+		struct slot *s = &r->slots[r->fill_seq % r->nslots];
+		if (!read_block(r, s))
+			break;
+		pthread_mutex_lock(&r->mu);
+		s->state = SLOT_FILLED;
+		r->fill_seq++;
+		pthread_cond_signal(&r->cv_work);
+		pthread_mutex_unlock(&r->mu);
+	}
+	if (r->use_seq == r->fill_seq)
+		return NULL;
+	struct slot *s = &r->slots[r->use_seq % r->nslots];
+	pthread_mutex_lock(&r->mu);
+	while (s->state != SLOT_DONE)
+		pthread_cond_wait(&r->cv_done, &r->mu);
+	r->use_seq++;
+	pthread_mutex_unlock(&r->mu);
+	return s;
+}
+
+static void release_slot(struct evtx_reader *r, struct slot *s)
+{
+	if (r->map && s->buf != s->own)
+		madvise((void *)s->buf, s->len, MADV_DONTNEED);
+	if (!r->nthreads) {
+		s->state = SLOT_FREE;
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	s->state = SLOT_FREE;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* What went wrong in a block, in order, from this thread. */
+static void report_block(struct evtx_reader *r, struct slot *s)
+{
+	const char *name = r->in->name;
+	if (s->note[0]) {
+		if (s->note_bad) {
+			r->bad_chunks++;
+			wh_bad_record(name, s->file_off, "%s", s->note);
+		} else {
+			wh_note(name, "offset %llu: %s", (unsigned long long)s->file_off, s->note);
+		}
+	}
+	for (size_t i = 0; i < s->out.nerrs; i++)
+		wh_bad_record(name, s->file_off + s->out.errs[i].offset, "%s", s->out.errs[i].msg);
+	for (uint64_t i = 0; i < s->out.errs_dropped; i++)
+		wh_bad_record(name, s->file_off, "further broken record in this chunk");
+}
+
+static int evtx_next(void *st, struct wh_event *ev)
+{
+	struct evtx_reader *r = st;
+	for (;;) {
+		struct slot *s = r->cur;
+		if (s && r->cur_rec < s->out.nrecs) {
+			const struct wh_evtx_rec *rec = &s->out.recs[r->cur_rec++];
+			ev->time = rec->time;
+			ev->event_id = rec->event_id;
+			ev->host = rec->host;
+			ev->channel = rec->channel;
+			ev->provider = rec->provider;
+			ev->offset = s->file_off + rec->offset;
+			ev->record = rec->record;
+			WH_GROW(ev->fields, rec->nfields, ev->fcap);
+			memcpy(ev->fields, s->out.fields + rec->first, rec->nfields * sizeof(struct wh_field));
+			ev->nfields = rec->nfields;
+			ev->truncated = rec->truncated;
+			if (rec->truncated)
+				wh_note(r->in->name, "offset %llu: record %llu has more than %u fields; the rest are dropped",
+					(unsigned long long)ev->offset, (unsigned long long)ev->record,
+					WH_EVENT_MAX_FIELDS);
+			wh_event_classify(ev);
+			return 1;
+		}
+		if (s) {
+			release_slot(r, s);
+			r->cur = NULL;
+		}
+		s = next_slot(r);
+		if (!s)
+			return r->read_error ? -1 : 0;
+		r->cur = s;
+		r->cur_rec = 0;
+		report_block(r, s);
+	}
+}
+
+const struct wh_reader wh_reader_evtx = {
+	.name = "evtx",
+	.sniff = evtx_sniff,
+	.open = evtx_open,
+	.next = evtx_next,
+	.close = evtx_close,
+};
