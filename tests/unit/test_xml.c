@@ -129,6 +129,14 @@ static void element_fields_follow_the_contract(void **state)
 	assert_int_equal(ev.event_id, 1102);
 	assert_int_equal(ev.record, 0);
 
+	/* a time whitehawk cannot hold (before 1678) leaves the event without one */
+	wh_event_clear(&ev);
+	wh_arena_reset(&a);
+	const char *old = "<Event><System><TimeCreated SystemTime='0001-01-01T00:00:00Z'/></System></Event>";
+	assert_int_equal(wh_xml_parse_event(p, old, strlen(old), &ev, &a, &err, &at), 0);
+	assert_true(ev.time == WH_TIME_NONE);
+	assert_string_equal(wh_event_get(&ev, "TimeCreated_SystemTime"), "0001-01-01T00:00:00Z");
+
 	wh_xml_parser_free(p);
 	wh_event_release(&ev);
 	wh_arena_release(&a);
