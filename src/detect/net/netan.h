@@ -96,6 +96,9 @@ void wh_netan_conn(struct wh_netan *a, const struct wh_conn *c);
 void wh_netan_dns(struct wh_netan *a, const char *name, const struct wh_ip *ip);
 /* Turn the state into findings (added to out). Call once. */
 void wh_netan_finish(struct wh_netan *a, struct wh_findings *out);
+/* Live use: scans and sweeps past their thresholds since the last call, so
+ * far (each reported once). Returns how many findings were added. */
+size_t wh_netan_poll_scans(struct wh_netan *a, struct wh_findings *out);
 const struct wh_netan_stats *wh_netan_stats(const struct wh_netan *a);
 void wh_netan_free(struct wh_netan *a);
 
