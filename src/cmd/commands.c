@@ -10,6 +10,8 @@
 #include <strings.h>
 
 extern const struct wh_cmd wh_cmd_events;
+extern const struct wh_cmd wh_cmd_flows;
+extern const struct wh_cmd wh_cmd_recon;
 extern const struct wh_cmd wh_cmd_hunt;
 extern const struct wh_cmd wh_cmd_rules;
 extern const struct wh_cmd wh_cmd_trace;
@@ -18,6 +20,8 @@ extern const struct wh_cmd wh_cmd_tree;
 
 const struct wh_cmd *const wh_commands[] = {
 	&wh_cmd_events,
+	&wh_cmd_flows,
+	&wh_cmd_recon,
 	&wh_cmd_hunt,
 	&wh_cmd_rules,
 	&wh_cmd_trace,

@@ -41,6 +41,18 @@ enum { OPT_JSON = WH_OPT_LOG_LAST, OPT_CSV, OPT_COUNT, OPT_KIND, OPT_ID, OPT_HOS
 
 #define MAX_IDS 64
 
+/*
+ * Repeated field names. A name that appears more than once in an event (a
+ * JSON array, repeated unnamed Data) is printed once, as an array. A small
+ * hash table of the names finds repeats in one pass, so an event of many
+ * distinct fields costs no pairwise comparisons.
+ */
+struct dup_table {
+	uint32_t *slot;         /* field index + 1 of the first field with a name; 0 empty */
+	uint32_t *first;        /* per field: index of the first field with its name */
+	size_t nslot, nfirst;
+};
+
 struct events_ctx {
 	FILE *out;
 	bool csv;
@@ -53,6 +65,8 @@ struct events_ctx {
 	char **fields;
 	size_t nfields;
 	uint64_t printed;
+	struct dup_table dups;
+	struct obuf *ob;       /* JSON output */
 };
 
 static const char *const default_csv_fields[] = {
@@ -60,69 +74,181 @@ static const char *const default_csv_fields[] = {
 	"DestinationIp", "DestinationPort", "QueryName", "TargetObject",
 };
 
-static void json_event(FILE *o, const struct wh_event *ev)
+static inline uint64_t name_hash(const char *s, uint32_t n)
 {
-	WH_EMIT_LIT(o, "{\"@timestamp\":");
-	if (ev->time == WH_TIME_NONE) {
-		WH_EMIT_LIT(o, "null");
+	/* length, first and last 8 bytes: names differ there, and equal
+	 * hashes are compared in full anyway */
+	uint64_t a = 0, b = 0;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
 	} else {
-		putc_unlocked('"', o);
-		wh_emit_time(o, ev->time);
-		putc_unlocked('"', o);
+		memcpy(&a, s, n);
 	}
-	WH_EMIT_LIT(o, ",\"@host\":");
-	wh_emit_json_str(o, ev->host, strlen(ev->host));
-	fprintf(o, ",\"@kind\":\"%s\",\"@event_id\":%d,\"@format\":\"%s\",\"@source\":",
-		wh_kind_name(ev->kind), ev->event_id, ev->format);
-	wh_emit_json_str(o, ev->source, strlen(ev->source));
-	fprintf(o, ",\"@offset\":%llu,\"@record\":%llu", (unsigned long long)ev->offset,
-		(unsigned long long)ev->record);
-	if (*ev->channel && !wh_event_field(ev, "Channel")) {
-		WH_EMIT_LIT(o, ",\"@channel\":");
-		wh_emit_json_str(o, ev->channel, strlen(ev->channel));
+	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* Fill t->first for ev's fields; returns whether any name repeats. */
+static bool find_dups(struct dup_table *t, const struct wh_event *ev)
+{
+	size_t need = 64;
+	while (need < (size_t)ev->nfields * 2)
+		need *= 2;
+	if (need > t->nslot) {
+		free(t->slot);
+		t->slot = wh_xcalloc(need, sizeof(*t->slot));
+		t->nslot = need;
 	}
-	/* A field name that appears more than once (a JSON array, repeated
-	 * unnamed Data) is printed once, as an array. A 64-bit filter on
-	 * (length, first byte) keeps the common no-repeat case linear. */
-	uint64_t seen = 0;
-	bool maybe_dup = false;
+	WH_GROW(t->first, ev->nfields, t->nfirst);
+	size_t mask = need - 1;
+	memset(t->slot, 0, need * sizeof(*t->slot));
+	bool dup = false;
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
-		uint64_t bit = 1ull << ((f->nlen * 31u + (unsigned char)f->name[0]) & 63);
-		if (seen & bit)
-			maybe_dup = true;
-		seen |= bit;
-	}
-	for (uint32_t i = 0; i < ev->nfields; i++) {
-		const struct wh_field *f = &ev->fields[i];
-		uint32_t j, count = 1;
-		if (maybe_dup) {
-			for (j = 0; j < i; j++)
-				if (ev->fields[j].nlen == f->nlen && memcmp(ev->fields[j].name, f->name, f->nlen) == 0)
-					break;
-			if (j < i)
-				continue;   /* printed with its first occurrence */
-			for (j = i + 1; j < ev->nfields; j++)
-				if (ev->fields[j].nlen == f->nlen && memcmp(ev->fields[j].name, f->name, f->nlen) == 0)
-					count++;
+		size_t h = (size_t)name_hash(f->name, f->nlen) & mask;
+		for (;;) {
+			uint32_t s = t->slot[h];
+			if (s == 0) {
+				t->slot[h] = i + 1;
+				t->first[i] = i;
+				break;
+			}
+			const struct wh_field *g = &ev->fields[s - 1];
+			if (g->nlen == f->nlen && memcmp(g->name, f->name, f->nlen) == 0) {
+				t->first[i] = s - 1;
+				dup = true;
+				break;
+			}
+			h = (h + 1) & mask;
 		}
-		putc_unlocked(',', o);
-		wh_emit_json_str(o, f->name, f->nlen);
-		putc_unlocked(':', o);
+	}
+	return dup;
+}
+
+/*
+ * A JSON line is built here and handed to stdio in one write: an event has
+ * some eighty names, values and separators, and a stdio call for each cost
+ * more than the escaping. Strings too long for the buffer go to stdio
+ * directly, so the buffer has a fixed size.
+ */
+struct obuf {
+	FILE *out;
+	size_t len;
+	char buf[1 << 16];
+};
+
+static void ob_flush(struct obuf *b)
+{
+	fwrite_unlocked(b->buf, 1, b->len, b->out);
+	b->len = 0;
+}
+
+static inline void ob_put(struct obuf *b, const void *s, size_t n)
+{
+	if (n > sizeof(b->buf) - b->len) {
+		ob_flush(b);
+		if (n > sizeof(b->buf)) {
+			fwrite_unlocked(s, 1, n, b->out);
+			return;
+		}
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+}
+#define OB_LIT(b, lit) ob_put((b), (lit), sizeof(lit) - 1)
+
+static inline void ob_ch(struct obuf *b, char c)
+{
+	if (b->len == sizeof(b->buf))
+		ob_flush(b);
+	b->buf[b->len++] = c;
+}
+
+static void ob_json(struct obuf *b, const char *s, size_t n)
+{
+	if (n > (sizeof(b->buf) - 2) / 6) {
+		ob_flush(b);
+		wh_emit_json_str(b->out, s, n);
+		return;
+	}
+	if (6 * n + 2 > sizeof(b->buf) - b->len)
+		ob_flush(b);
+	b->len += wh_json_escape(b->buf + b->len, s, n);
+}
+
+static void ob_i64(struct obuf *b, int64_t v)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	ob_put(b, d + i, sizeof(d) - (size_t)i);
+}
+
+static void json_event(struct obuf *o, const struct wh_event *ev, struct dup_table *dt)
+{
+	OB_LIT(o, "{\"@timestamp\":");
+	if (ev->time == WH_TIME_NONE) {
+		OB_LIT(o, "null");
+	} else {
+		char t[WH_EMIT_TIME_BUFSZ];
+		size_t tl = wh_emit_time_str(ev->time, t);
+		ob_ch(o, '"');
+		ob_put(o, t, tl);
+		ob_ch(o, '"');
+	}
+	OB_LIT(o, ",\"@host\":");
+	ob_json(o, ev->host, strlen(ev->host));
+	OB_LIT(o, ",\"@kind\":\"");
+	const char *kind = wh_kind_name(ev->kind);
+	ob_put(o, kind, strlen(kind));
+	OB_LIT(o, "\",\"@event_id\":");
+	ob_i64(o, ev->event_id);
+	OB_LIT(o, ",\"@format\":");
+	ob_json(o, ev->format, strlen(ev->format));
+	OB_LIT(o, ",\"@source\":");
+	ob_json(o, ev->source, strlen(ev->source));
+	OB_LIT(o, ",\"@offset\":");
+	ob_i64(o, (int64_t)ev->offset);
+	OB_LIT(o, ",\"@record\":");
+	ob_i64(o, (int64_t)ev->record);
+	if (*ev->channel && !wh_event_field(ev, "Channel")) {
+		OB_LIT(o, ",\"@channel\":");
+		ob_json(o, ev->channel, strlen(ev->channel));
+	}
+	bool dups = find_dups(dt, ev);
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *f = &ev->fields[i];
+		if (dups && dt->first[i] != i)
+			continue;   /* printed with its first occurrence */
+		uint32_t count = 1;
+		if (dups)
+			for (uint32_t j = i + 1; j < ev->nfields; j++)
+				count += dt->first[j] == i;
+		ob_ch(o, ',');
+		ob_json(o, f->name, f->nlen);
+		ob_ch(o, ':');
 		if (count == 1) {
-			wh_emit_json_str(o, f->value, f->vlen);
+			ob_json(o, f->value, f->vlen);
 			continue;
 		}
-		putc_unlocked('[', o);
-		wh_emit_json_str(o, f->value, f->vlen);
-		for (j = i + 1; j < ev->nfields; j++)
-			if (ev->fields[j].nlen == f->nlen && memcmp(ev->fields[j].name, f->name, f->nlen) == 0) {
-				putc_unlocked(',', o);
-				wh_emit_json_str(o, ev->fields[j].value, ev->fields[j].vlen);
+		ob_ch(o, '[');
+		ob_json(o, f->value, f->vlen);
+		for (uint32_t j = i + 1; j < ev->nfields; j++)
+			if (dt->first[j] == i) {
+				ob_ch(o, ',');
+				ob_json(o, ev->fields[j].value, ev->fields[j].vlen);
 			}
-		putc_unlocked(']', o);
+		ob_ch(o, ']');
 	}
-	WH_EMIT_LIT(o, "}\n");
+	OB_LIT(o, "}\n");
+	ob_flush(o);
 }
 
 static void csv_header(struct events_ctx *c)
@@ -180,7 +306,7 @@ static int on_event(struct wh_event *ev, void *arg)
 	else if (c->csv)
 		csv_event(c, ev);
 	else
-		json_event(c->out, ev);
+		json_event(c->ob, ev, &c->dups);
 	c->printed++;
 	return 0;
 }
@@ -298,6 +424,9 @@ static int run_events(int argc, char **argv)
 		c.nfields = k;
 	}
 	wh_emit_buffer(stdout);
+	c.ob = wh_xmalloc(sizeof(*c.ob));
+	c.ob->out = c.out;
+	c.ob->len = 0;
 	if (c.csv)
 		csv_header(&c);
 	struct wh_scan s;
@@ -313,5 +442,8 @@ static int run_events(int argc, char **argv)
 		wh_scan_summary(&s, stderr);
 	wh_scan_release(&s);
 	free_list(c.fields, c.nfields);
+	free(c.ob);
+	free(c.dups.slot);
+	free(c.dups.first);
 	return status;
 }

@@ -69,7 +69,8 @@ unsigned wh_trace_hop_stats(const struct wh_trace *t, const struct wh_trace_opts
 			any_later = true;
 		}
 		s->path_loss = any_later ? m : s->loss;
-		s->node_loss = s->loss - s->path_loss;
+		/* Of the probes that reached the router, the share it did not answer. */
+		s->node_loss = s->path_loss < 1 ? (s->loss - s->path_loss) / (1 - s->path_loss) : 0;
 		if (s->node_loss < 0)
 			s->node_loss = 0;
 	}

@@ -21,7 +21,7 @@
 
 #include "net/tracer.h"
 
-#define WH_JUMP_MIN_NS 1000000LL   /* 1 ms */
+#define WH_JUMP_MIN_NS 5000000LL   /* 5 ms */
 #define WH_JUMP_MIN_FRAC 0.3
 #define WH_JUMP_KEEP 0.75
 
@@ -32,7 +32,7 @@ struct wh_hop_stats {
 	uint32_t naddrs;            /* distinct addresses that answered */
 	double loss;                /* 0..1 at this hop */
 	double path_loss;           /* by the minimum rule: loss of traffic up to this hop */
-	double node_loss;           /* loss - path_loss: the router not answering */
+	double node_loss;           /* of the probes that reached it, the share the router did not answer */
 	double link_loss;           /* path_loss rise since the previous answering hop */
 	int64_t rtt_min, rtt_avg, rtt_max, rtt_sdev;   /* ns; -1 none */
 	int64_t jump;               /* rise of rtt_min over the previous answering hop, ns */

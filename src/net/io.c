@@ -12,11 +12,34 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t wh_mono_ns(void)
+/* CLOCK_REALTIME, because the kernel stamps arriving packets on it
+ * (SO_TIMESTAMPNS): an RTT is then the time on the wire, not how long the
+ * reply waited in the socket while we were still sending. */
+int64_t wh_clock_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The kernel's receive time of a message, or now. */
+static int64_t rx_time(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+		}
+	return wh_clock_ns();
+}
+
+static void want_stamps(int fd)
+{
+	int on = 1;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
 static int bind_dev(int fd, const char *iface)
@@ -79,6 +102,10 @@ int wh_trace_io_raw_setup(struct wh_trace_io *io)
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
 		setsockopt(r->icmp6, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 	}
+	want_stamps(r->icmp4);
+	want_stamps(r->tcp4);
+	want_stamps(r->icmp6);
+	want_stamps(r->tcp6);
 	/* A deep receive queue: a multi-target run answers in bursts. */
 	int rcv = 4 << 20;
 	setsockopt(io->family == AF_INET6 ? r->icmp6 : r->icmp4, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
@@ -118,6 +145,7 @@ int wh_trace_io_dgram_open(struct wh_trace_io *io, const struct wh_addr *src, ui
 		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
 		setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on));
 	}
+	want_stamps(fd);
 	io->dgram = fd;
 	return 0;
 }
@@ -193,7 +221,7 @@ static void read_raw(struct wh_trace_io *io, struct wh_tracer *tr, int fd, uint8
 		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
 		if (n < 0)
 			return;
-		int64_t now = wh_mono_ns();
+		int64_t now = rx_time(&mh);
 		if (io->family == AF_INET) {
 			wh_tracer_input4(tr, buf, (size_t)n, now);
 			continue;
@@ -243,7 +271,7 @@ static void read_dgram(struct wh_trace_io *io, struct wh_tracer *tr)
 			if (n < 0)
 				return;
 		}
-		int64_t now = wh_mono_ns();
+		int64_t now = rx_time(&mh);
 		struct wh_reply r;
 		memset(&r, 0, sizeof(r));
 		if (!err) {
@@ -343,8 +371,12 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 	while (!wh_tracer_done(tr)) {
 		if (io->stop && *io->stop)
 			break;
-		int64_t now = wh_mono_ns();
+		int64_t now = wh_clock_ns();
 		while (wh_tracer_next(tr, now, &tx)) {
+			/* Stamped before the send: on a veth path the reply can be
+			 * queued, and stamped, before sendto() returns. */
+			now = wh_clock_ns();
+			int64_t t0 = now;
 			bool ok = io->raw ? send_raw(io, &tx) : send_dgram(io, &tx);
 			if (ok) {
 				sent_ok++;
@@ -352,8 +384,8 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 				sent_fail++;
 				last_errno = errno;
 			}
-			now = wh_mono_ns();
-			wh_tracer_sent(tr, &tx, now, ok);
+			wh_tracer_sent(tr, &tx, t0, ok);
+			now = wh_clock_ns();
 		}
 		int64_t wake = wh_tracer_tick(tr, now);
 		struct wh_trace *t;
@@ -384,7 +416,7 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 		}
 	}
 	/* Interrupted: report what is known. */
-	wh_tracer_abort(tr, wh_mono_ns());
+	wh_tracer_abort(tr, wh_clock_ns());
 	struct wh_trace *t;
 	while ((t = wh_tracer_pop_done(tr)))
 		on_done(t, arg);

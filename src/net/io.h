@@ -25,7 +25,8 @@ struct wh_trace_io {
 	volatile int *stop;         /* set by a signal handler: finish now */
 };
 
-int64_t wh_mono_ns(void);
+/* The clock of the tracer under io: CLOCK_REALTIME in ns, as packets are stamped. */
+int64_t wh_clock_ns(void);
 
 /*
  * The source address the kernel would use toward dst (a UDP connect, which

@@ -293,6 +293,25 @@ static unsigned window_of(const struct wh_trace_opts *o)
 	return w > DEFAULT_WINDOW_CAP ? DEFAULT_WINDOW_CAP : w;
 }
 
+/* MDA: the largest TTL flow f should be sent to. Flow 0 explores up to the
+ * limit; the others follow where answers were seen, so that a far, silent
+ * destination does not cost every flow every TTL. */
+static unsigned mda_flow_limit(const struct wh_trace *t, const struct wh_trace_opts *o, unsigned f, unsigned limit)
+{
+	unsigned lim = limit;
+	unsigned maxdest = mda_max_dest(t);
+	if (t->flow_dest[f])
+		lim = t->flow_dest[f];
+	else if (maxdest && maxdest + 2 < lim)
+		lim = maxdest + 2;
+	else if (!maxdest && f > 0 && t->top_ttl + 2 < lim)
+		lim = t->top_ttl + 2;
+	if (t->stop_ttl && t->stop_ttl < lim)
+		lim = t->stop_ttl;
+	(void)o;
+	return lim;
+}
+
 /* Choose the TTL (and flow) of a trace's next probe; 0 when none may go now. */
 static unsigned pick(struct wh_tracer *tr, struct wh_trace *t, int64_t now, uint16_t *flow)
 {
@@ -302,15 +321,8 @@ static unsigned pick(struct wh_tracer *tr, struct wh_trace *t, int64_t now, uint
 	unsigned limit = send_limit(t, o);
 	*flow = 0;
 	if (o->mda) {
-		unsigned maxdest = mda_max_dest(t);
 		for (unsigned f = 0; f < t->nflows; f++) {
-			unsigned lim = limit;
-			if (t->flow_dest[f])
-				lim = t->flow_dest[f];
-			else if (maxdest && maxdest + 2 < lim)
-				lim = maxdest + 2;
-			if (t->stop_ttl && t->stop_ttl < lim)
-				lim = t->stop_ttl;
+			unsigned lim = mda_flow_limit(t, o, f, limit);
 			for (unsigned h = o->first_ttl; h <= lim; h++) {
 				if (t->mda_sent[(size_t)f * (WH_TRACE_MAX_TTL + 1) + h])
 					continue;
@@ -406,7 +418,7 @@ int wh_tracer_next(struct wh_tracer *tr, int64_t now, struct wh_tx *tx)
 		s->tos = o->tos;
 		s->df = o->df;
 		s->id = (uint16_t)id;
-		s->len = o->packetlen;
+		s->len = o->packetlen ? o->packetlen : (t->dst.family == AF_INET6 ? 80 : 60);
 		s->sport = o->sport;
 		s->dport = o->port;
 		s->ident = o->ident;
@@ -720,6 +732,8 @@ int wh_tracer_input_reply(struct wh_tracer *tr, const struct wh_reply *r, int64_
 	if (rtt > t->max_rtt)
 		t->max_rtt = rtt;
 	t->last_reply = when;
+	if (p->ttl > t->top_ttl)
+		t->top_ttl = p->ttl;
 	if (nat) {
 		if (!t->nat)
 			t->nat_hop = p->ttl;
@@ -815,15 +829,8 @@ static bool all_sent(struct wh_tracer *tr, struct wh_trace *t)
 	if (t->nprobes >= WH_TRACE_MAX_PROBES_PER_TRACE)
 		return true;
 	if (o->mda) {
-		unsigned maxdest = mda_max_dest(t);
 		for (unsigned f = 0; f < t->nflows; f++) {
-			unsigned lim = last;
-			if (t->flow_dest[f])
-				lim = t->flow_dest[f];
-			else if (maxdest && maxdest + 2 < lim)
-				lim = maxdest + 2;
-			if (t->stop_ttl && t->stop_ttl < lim)
-				lim = t->stop_ttl;
+			unsigned lim = mda_flow_limit(t, o, f, last);
 			for (unsigned h = o->first_ttl; h <= lim; h++)
 				if (!t->mda_sent[(size_t)f * (WH_TRACE_MAX_TTL + 1) + h])
 					return false;
@@ -837,18 +844,20 @@ static bool all_sent(struct wh_tracer *tr, struct wh_trace *t)
 	return true;
 }
 
-static bool trace_complete(struct wh_tracer *tr, struct wh_trace *t)
+enum { NOT_DONE, DONE, GREW };
+
+static int trace_complete(struct wh_tracer *tr, struct wh_trace *t)
 {
 	const struct wh_trace_opts *o = &tr->o;
 	if (!all_sent(tr, t))
-		return false;
+		return NOT_DONE;
 	unsigned last = wh_trace_last_ttl(t, o);
 	for (unsigned h = o->first_ttl; h <= last; h++)
 		if (t->hops[h].inflight)
-			return false;
+			return NOT_DONE;
 	if (o->mda && mda_grow(tr, t))
-		return false;
-	return true;
+		return GREW;
+	return DONE;
 }
 
 static void finish(struct wh_tracer *tr, size_t idx, int64_t now)
@@ -873,6 +882,7 @@ static void finish(struct wh_tracer *tr, size_t idx, int64_t now)
 int64_t wh_tracer_tick(struct wh_tracer *tr, int64_t now)
 {
 	int64_t next = INT64_MAX;
+	bool freed = false;       /* a window slot opened: the caller should try to send now */
 	for (size_t i = 0; i < tr->nactive;) {
 		struct wh_trace *t = tr->active[i];
 		for (uint32_t j = 0; j < t->nfly; j++) {
@@ -885,20 +895,25 @@ int64_t wh_tracer_tick(struct wh_tracer *tr, int64_t now)
 				t->inflight--;
 				t->hops[p->ttl].inflight--;
 				tr->st.expired++;
+				freed = true;
 			} else if (due < next) {
 				next = due;
 			}
 		}
-		if (trace_complete(tr, t)) {
+		int c = trace_complete(tr, t);
+		if (c == DONE) {
 			finish(tr, i, now);
+			freed = true;
 			continue;
 		}
+		if (c == GREW)
+			freed = true;   /* new flows to send now */
 		i++;
 	}
 	start_pending(tr, now);
 	if (tr->blocked_until < next)
 		next = tr->blocked_until;
-	return next;
+	return freed && tr->nactive ? now : next;
 }
 
 bool wh_tracer_done(const struct wh_tracer *tr)

@@ -112,6 +112,7 @@ struct wh_trace {
 	unsigned dest_ttl;         /* distance of the destination, 0 unknown */
 	unsigned stop_ttl;         /* a hop answered unreachable (!H ...), 0 none */
 	unsigned guess_ttl;        /* destination distance inferred from a quoted TTL, 0 none */
+	unsigned top_ttl;          /* largest TTL that drew any answer */
 	uint32_t inflight;
 	uint32_t nprobes;          /* probes sent */
 	uint32_t serial;           /* classic UDP port offset */

@@ -61,8 +61,10 @@ enum { WH_JSON_OK = 0, WH_JSON_MORE = 1, WH_JSON_ERR = -1 };
 int wh_json_scan(const char *buf, size_t len, size_t start, struct wh_jdoc *d, size_t *end,
 		 size_t *err_at, const char **err);
 
-/* NUL-terminate and unescape keys and string values in place; numbers and
- * literals are copied to the arena. Call only after WH_JSON_OK. */
+/* NUL-terminate and unescape keys, strings and numbers in place (the byte
+ * after a number is a delimiter the scan no longer needs, so the document's
+ * last byte may become a NUL); true, false and null become constant strings.
+ * Call only after WH_JSON_OK. The arena is not used at present. */
 void wh_json_materialize(char *buf, struct wh_jdoc *d, struct wh_arena *a);
 
 /* The dotted path of a node ("winlog.event_data"), built in the arena on first

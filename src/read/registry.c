@@ -10,12 +10,16 @@ extern const struct wh_reader wh_reader_json;
 extern const struct wh_reader wh_reader_evtx;
 extern const struct wh_reader wh_reader_auditd;
 extern const struct wh_reader wh_reader_xml;
+extern const struct wh_reader wh_reader_pcap;
+extern const struct wh_reader wh_reader_zeek;
 
 const struct wh_reader *const wh_readers[] = {
 	&wh_reader_json,
 	&wh_reader_evtx,
 	&wh_reader_auditd,
 	&wh_reader_xml,
+	&wh_reader_pcap,
+	&wh_reader_zeek,
 	NULL,
 };
 

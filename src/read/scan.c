@@ -214,6 +214,19 @@ static void scan_archive(struct wh_scan *s, struct wh_input *in, enum archive_ki
 /* Returns -1 when the input was counted as unreadable. */
 static int run_reader(struct wh_scan *s, const struct wh_reader *r, struct wh_input *in)
 {
+	if (s->take_input) {
+		uint64_t taken = 0;
+		int rc = s->take_input(r, in, s->arg, &taken);
+		if (rc != 0) {
+			if (rc < 0)
+				s->unreadable++;
+			else
+				s->inputs++;
+			s->events += taken;
+			count_format(s, r->name, taken);
+			return rc < 0 ? -1 : 0;
+		}
+	}
 	void *st = r->open(in, &s->opts);
 	if (!st) {
 		s->unreadable++;

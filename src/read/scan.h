@@ -20,6 +20,17 @@
 /* Called for every event; return nonzero to stop the scan. */
 typedef int (*wh_scan_fn)(struct wh_event *ev, void *arg);
 
+/*
+ * Optional: called for each input once its reader is chosen, before the
+ * reader opens it, so an analysis can read a format below the event level
+ * (flows and recon take the packets of captures). Return 1 when it read
+ * the input itself (*records: how many records it took, for the summary),
+ * 0 to let the reader turn it into events as usual, -1 when the input
+ * could not be read (already reported).
+ */
+typedef int (*wh_scan_take_fn)(const struct wh_reader *r, struct wh_input *in, void *arg,
+			       uint64_t *records);
+
 struct wh_scan_format_count {
 	const char *format;
 	uint64_t inputs, events;
@@ -31,6 +42,7 @@ struct wh_scan {
 	const struct wh_reader *force;  /* --format: skip sniffing */
 	wh_scan_fn fn;
 	void *arg;
+	wh_scan_take_fn take_input;     /* NULL: every input becomes events */
 	uint64_t max_ratio;             /* a member expanding more than this many times is a bomb */
 	/* Results */
 	uint64_t inputs;                /* inputs given to a reader */

@@ -5,6 +5,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 void wh_emit_buffer(FILE *out)
 {
 	static char *buf;
@@ -55,45 +59,125 @@ static size_t utf8_ok(const unsigned char *p, size_t avail)
 	return len;
 }
 
-void wh_emit_json_str(FILE *out, const char *s, size_t n)
+/*
+ * The first index at or after i (below n) whose byte is not copied as it is:
+ * a quote, a backslash, a control character or a non-ASCII byte. SSE2 (every
+ * x86-64) looks at 16 bytes at a time; a signed compare with 0x20 catches the
+ * controls and the bytes >= 0x80 together. Never reads at or past n.
+ */
+static inline size_t plain_span(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+		      space = _mm_set1_epi8(0x20);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					 _mm_cmplt_epi8(v, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	while (i < n && json_class[p[i]] == 0)
+		i++;
+	return i;
+}
+
+/* One byte or UTF-8 sequence at p[0] that plain_span stopped at; at most 6 bytes out. */
+static inline size_t escape_one(char *o, const unsigned char *p, size_t avail, size_t *used)
+{
+	unsigned c = p[0];
+	if (json_class[c] == 2) {
+		size_t l = utf8_ok(p, avail);
+		if (l) {
+			memcpy(o, p, l);
+			*used = l;
+			return l;
+		}
+	}
+	*used = 1;
+	o[0] = '\\';
+	switch (c) {
+	case '"': o[1] = '"'; return 2;
+	case '\\': o[1] = '\\'; return 2;
+	case '\n': o[1] = 'n'; return 2;
+	case '\r': o[1] = 'r'; return 2;
+	case '\t': o[1] = 't'; return 2;
+	default:
+		if (c < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			memcpy(o + 1, "u00", 3);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+		} else {
+			memcpy(o + 1, "ufffd", 5);   /* invalid UTF-8 */
+		}
+		return 6;
+	}
+}
+
+size_t wh_json_escape(char *dst, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t run = 0, i = 0;
-	putc_unlocked('"', out);
+	size_t o = 0, i = 0;
+	dst[o++] = '"';
 	while (i < n) {
-		unsigned c = p[i];
-		uint8_t k = json_class[c];
-		if (k == 0) {
-			i++;
-			continue;
-		}
-		if (k == 2) {
-			size_t l = utf8_ok(p + i, n - i);
-			if (l) {
-				i += l;
-				continue;
-			}
-		}
-		if (i > run)
-			fwrite_unlocked(p + run, 1, i - run, out);
-		switch (c) {
-		case '"': WH_EMIT_LIT(out, "\\\""); break;
-		case '\\': WH_EMIT_LIT(out, "\\\\"); break;
-		case '\n': WH_EMIT_LIT(out, "\\n"); break;
-		case '\r': WH_EMIT_LIT(out, "\\r"); break;
-		case '\t': WH_EMIT_LIT(out, "\\t"); break;
-		default:
-			if (c < 0x20)
-				fprintf(out, "\\u%04x", c);
-			else
-				WH_EMIT_LIT(out, "\\ufffd");
-		}
-		i++;
-		run = i;
+		size_t j = plain_span(p, i, n);
+		memcpy(dst + o, p + i, j - i);
+		o += j - i;
+		i = j;
+		if (i >= n)
+			break;
+		size_t used;
+		o += escape_one(dst + o, p + i, n - i, &used);
+		i += used;
 	}
-	if (n > run)
-		fwrite_unlocked(p + run, 1, n - run, out);
-	putc_unlocked('"', out);
+	dst[o++] = '"';
+	return o;
+}
+
+/*
+ * The string is escaped into a buffer on the stack and handed to stdio in
+ * one write when it is of ordinary length: a write per escape (a Windows
+ * path has several) used to cost more than the escaping.
+ */
+void wh_emit_json_str(FILE *out, const char *s, size_t n)
+{
+	char buf[2048];
+	if (n <= (sizeof(buf) - 2) / 6) {
+		fwrite_unlocked(buf, 1, wh_json_escape(buf, s, n), out);
+		return;
+	}
+	/* long strings in pieces, never cutting a UTF-8 sequence */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+	buf[o++] = '"';
+	while (i < n) {
+		if (sizeof(buf) - o < 16) {
+			fwrite_unlocked(buf, 1, o, out);
+			o = 0;
+		}
+		size_t lim = i + (sizeof(buf) - o - 6);
+		if (lim > n)
+			lim = n;
+		size_t j = plain_span(p, i, lim);
+		memcpy(buf + o, p + i, j - i);
+		o += j - i;
+		i = j;
+		if (i >= lim)
+			continue;
+		size_t used;
+		o += escape_one(buf + o, p + i, n - i, &used);
+		i += used;
+	}
+	if (sizeof(buf) - o < 1) {
+		fwrite_unlocked(buf, 1, o, out);
+		o = 0;
+	}
+	buf[o++] = '"';
+	fwrite_unlocked(buf, 1, o, out);
 }
 
 void wh_emit_csv(FILE *out, const char *s, size_t n)
@@ -119,10 +203,47 @@ void wh_emit_csv(FILE *out, const char *s, size_t n)
 	putc_unlocked('"', out);
 }
 
-void wh_emit_time(FILE *out, int64_t ns)
+size_t wh_emit_time_str(int64_t ns, char buf[WH_EMIT_TIME_BUFSZ])
 {
-	char buf[WH_TIME_BUFSZ];
 	/* as many fraction digits as the time has: no false precision, none lost */
 	int digits = ns % 1000000 == 0 ? 3 : ns % 1000 == 0 ? 6 : 9;
-	fputs_unlocked(wh_time_format(ns, digits, buf), out);
+	if (ns == WH_TIME_NONE) {
+		buf[0] = '-';
+		buf[1] = '\0';
+		return 1;
+	}
+	/* Events come in time order, many in the same second: the formatted
+	 * second is kept and only the fraction is written anew. */
+	static _Thread_local int64_t last_sec = WH_TIME_NONE;
+	static _Thread_local char last[WH_TIME_BUFSZ];
+	static _Thread_local size_t last_len;
+	int64_t sec = ns / WH_NS_PER_SEC, frac = ns % WH_NS_PER_SEC;
+	if (frac < 0) {
+		frac += WH_NS_PER_SEC;
+		sec--;
+	}
+	if (sec != last_sec) {
+		wh_time_format(sec * WH_NS_PER_SEC, 0, last);
+		last_len = strlen(last) - 1;   /* without the Z */
+		last_sec = sec;
+	}
+	memcpy(buf, last, last_len);
+	size_t o = last_len;
+	buf[o++] = '.';
+	unsigned f = (unsigned)(digits == 3 ? frac / 1000000 : digits == 6 ? frac / 1000 : frac);
+	for (int k = digits - 1; k >= 0; k--) {
+		buf[o + (size_t)k] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	o += (size_t)digits;
+	buf[o++] = 'Z';
+	buf[o] = '\0';
+	return o;
+}
+
+void wh_emit_time(FILE *out, int64_t ns)
+{
+	char buf[WH_EMIT_TIME_BUFSZ];
+	size_t n = wh_emit_time_str(ns, buf);
+	fwrite_unlocked(buf, 1, n, out);
 }

@@ -1,0 +1,557 @@
+/*
+ * test_sigma.c: the Sigma language, feature by feature, on small rules and
+ * events written for these tests: detection grammar, conditions, every
+ * modifier of specification 2.1, logsource mapping, rejections.
+ * Correlations are in test_sigma_corr.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "detect/sigma/sigma.h"
+#include "model/event.h"
+#include "util/diag.h"
+#include "util/wtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct hits {
+	char ids[32][64];
+	int n;
+};
+
+static void on_hit(const struct wh_sigma_hit *h, void *arg)
+{
+	struct hits *x = arg;
+	if (x->n < 32)
+		snprintf(x->ids[x->n++], 64, "%s", h->rule->id);
+}
+
+static struct wh_event evbuf;
+static struct wh_arena evarena;
+
+/* A Sysmon event: id, then name/value pairs, NULL-terminated. */
+static struct wh_event *sysmon(int id, ...)
+{
+	wh_event_release(&evbuf);
+	wh_arena_release(&evarena);
+	wh_arena_init(&evarena, 4096, 0);
+	wh_event_init(&evbuf, &evarena);
+	evbuf.channel = "Microsoft-Windows-Sysmon/Operational";
+	evbuf.provider = "Microsoft-Windows-Sysmon";
+	evbuf.format = "json";
+	evbuf.source = "test.json";
+	evbuf.host = "ws1";
+	evbuf.event_id = id;
+	evbuf.time = 1700000000LL * WH_NS_PER_SEC;
+	char idtxt[16];
+	snprintf(idtxt, sizeof(idtxt), "%d", id);
+	wh_event_add_copy(&evbuf, "EventID", 7, idtxt, strlen(idtxt));
+	va_list ap;
+	va_start(ap, id);
+	for (;;) {
+		const char *n = va_arg(ap, const char *);
+		if (!n)
+			break;
+		const char *v = va_arg(ap, const char *);
+		wh_event_add_copy(&evbuf, n, strlen(n), v, strlen(v));
+	}
+	va_end(ap);
+	wh_event_classify(&evbuf);
+	return &evbuf;
+}
+
+static struct wh_sigma *load(const char *yaml)
+{
+	struct wh_sigma *s = wh_sigma_new();
+	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
+	wh_sigma_load_mapping(s, NULL);
+	wh_sigma_load_buffer(s, "test.yml", yaml, strlen(yaml));
+	for (size_t i = 0; i < wh_sigma_nrejects(s); i++)
+		fprintf(stderr, "reject: line %u: %s\n", wh_sigma_reject_at(s, i)->line, wh_sigma_reject_at(s, i)->reason);
+	assert_int_equal(wh_sigma_compile(s), 0);
+	return s;
+}
+
+/* Does the one rule of `detection` (process_creation) fire on ev? */
+static bool fires_ev(const char *detection, struct wh_event *ev)
+{
+	char yaml[8192];
+	snprintf(yaml, sizeof(yaml),
+		 "title: t\nid: r1\nlogsource: {product: windows, category: process_creation}\ndetection:\n%s\n",
+		 detection);
+	struct wh_sigma *s = wh_sigma_new();
+	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
+	wh_sigma_load_mapping(s, NULL);
+	wh_sigma_load_placeholders(s, NULL);
+	wh_sigma_load_buffer(s, "t.yml", yaml, strlen(yaml));
+	if (wh_sigma_nrejects(s)) {
+		fprintf(stderr, "unexpected reject: %s\n", wh_sigma_reject_at(s, 0)->reason);
+		fail();
+	}
+	assert_int_equal(wh_sigma_compile(s), 0);
+	struct hits h = { 0 };
+	wh_sigma_match(s, ev, on_hit, &h);
+	wh_sigma_free(s);
+	return h.n == 1;
+}
+
+#define PROC(...) sysmon(1, __VA_ARGS__, NULL)
+#define CMD(v) PROC("Image", "C:\\Windows\\System32\\cmd.exe", "CommandLine", (v))
+
+/* Does loading it give a reject whose reason contains `why`? */
+static bool rejected(const char *yaml, const char *why)
+{
+	struct wh_sigma *s = wh_sigma_new();
+	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
+	wh_sigma_load_buffer(s, "t.yml", yaml, strlen(yaml));
+	bool r = false;
+	for (size_t i = 0; i < wh_sigma_nrejects(s); i++)
+		if (strstr(wh_sigma_reject_at(s, i)->reason, why))
+			r = true;
+	if (!r && wh_sigma_nrejects(s))
+		fprintf(stderr, "other reject: %s\n", wh_sigma_reject_at(s, 0)->reason);
+	wh_sigma_free(s);
+	return r;
+}
+
+static void test_maps_and_lists(void **st)
+{
+	(void)st;
+	const char *and = "  sel:\n    Image|endswith: '\\cmd.exe'\n    CommandLine|contains: whoami\n  condition: sel";
+	assert_true(fires_ev(and, CMD("cmd /c whoami")));
+	assert_false(fires_ev(and, CMD("cmd /c dir")));
+	const char *or = "  sel:\n    CommandLine|contains:\n      - whoami\n      - ipconfig\n  condition: sel";
+	assert_true(fires_ev(or, CMD("ipconfig /all")));
+	assert_false(fires_ev(or, CMD("net view")));
+	const char *maps = "  sel:\n    - CommandLine: a\n    - CommandLine: b\n      Image: x\n  condition: sel";
+	assert_true(fires_ev(maps, CMD("a")));
+	assert_false(fires_ev(maps, CMD("b")));
+}
+
+static void test_keywords(void **st)
+{
+	(void)st;
+	const char *kw = "  keywords:\n    - mimikatz\n    - 'sekurlsa::*pass'\n  condition: keywords";
+	assert_true(fires_ev(kw, CMD("run MIMIKATZ.exe now")));
+	assert_true(fires_ev(kw, CMD("x sekurlsa::logonpasswords y")));
+	assert_false(fires_ev(kw, CMD("nothing here")));
+	const char *all = "  keywords:\n    '|all':\n      - net\n      - view\n  condition: keywords";
+	assert_true(fires_ev(all, CMD("net view \\\\fs01")));
+	assert_false(fires_ev(all, CMD("net use")));
+}
+
+static void test_wildcards_and_escapes(void **st)
+{
+	(void)st;
+	assert_true(fires_ev("  sel:\n    CommandLine: 'a*c'\n  condition: sel", CMD("abbbc")));
+	assert_false(fires_ev("  sel:\n    CommandLine: 'a*c'\n  condition: sel", CMD("abbbcd")));
+	assert_true(fires_ev("  sel:\n    CommandLine: 'a?c'\n  condition: sel", CMD("abc")));
+	assert_false(fires_ev("  sel:\n    CommandLine: 'a?c'\n  condition: sel", CMD("abbc")));
+	/* ? is one character, even a multi-byte one */
+	assert_true(fires_ev("  sel:\n    CommandLine: 'a?c'\n  condition: sel", CMD("a\xc3\xa9" "c")));
+	/* \* is a literal star; \\ a literal backslash; other backslashes stay */
+	assert_true(fires_ev("  sel:\n    CommandLine: 'a\\*c'\n  condition: sel", CMD("a*c")));
+	assert_false(fires_ev("  sel:\n    CommandLine: 'a\\*c'\n  condition: sel", CMD("abc")));
+	assert_true(fires_ev("  sel:\n    CommandLine: 'x\\\\*'\n  condition: sel", CMD("x\\yz")));
+	assert_true(fires_ev("  sel:\n    CommandLine: 'C:\\Windows\\x'\n  condition: sel", CMD("c:\\windows\\X")));
+	assert_true(fires_ev("  sel:\n    CommandLine|contains: '\\\\?\\'\n  condition: sel", CMD("open \\?\\C:")));
+}
+
+static void test_null_and_empty(void **st)
+{
+	(void)st;
+	const char *nul = "  sel:\n    Image|endswith: cmd.exe\n    ParentImage: null\n  condition: sel";
+	assert_true(fires_ev(nul, CMD("x")));
+	assert_false(fires_ev(nul, PROC("Image", "cmd.exe", "ParentImage", "")));
+	const char *empty = "  sel:\n    ParentImage: ''\n  condition: sel";
+	assert_true(fires_ev(empty, PROC("Image", "cmd.exe", "ParentImage", "")));
+	assert_false(fires_ev(empty, CMD("x")));   /* absent is not empty */
+	const char *notnull = "  sel:\n    ParentImage: null\n  condition: not sel";
+	assert_true(fires_ev(notnull, PROC("ParentImage", "")));
+}
+
+static void test_numbers(void **st)
+{
+	(void)st;
+	assert_true(fires_ev("  sel:\n    LogonType: 3\n  condition: sel", PROC("LogonType", "3")));
+	assert_true(fires_ev("  sel:\n    LogonType: 3\n  condition: sel", PROC("LogonType", "0x3")));
+	assert_false(fires_ev("  sel:\n    LogonType: 3\n  condition: sel", PROC("LogonType", "30")));
+	assert_true(fires_ev("  sel:\n    Size|gt: 100\n  condition: sel", PROC("Size", "101")));
+	assert_false(fires_ev("  sel:\n    Size|gt: 100\n  condition: sel", PROC("Size", "100")));
+	assert_true(fires_ev("  sel:\n    Size|gte: 100\n  condition: sel", PROC("Size", "100")));
+	assert_true(fires_ev("  sel:\n    Size|lt: 1.5\n  condition: sel", PROC("Size", "1.25")));
+	assert_true(fires_ev("  sel:\n    Size|lte: -2\n  condition: sel", PROC("Size", "-2")));
+	assert_false(fires_ev("  sel:\n    Size|lt: 10\n  condition: sel", PROC("Size", "ten")));
+	/* a quoted number is a string */
+	assert_false(fires_ev("  sel:\n    LogonType: '3'\n  condition: sel", PROC("LogonType", "0x3")));
+}
+
+static void test_case(void **st)
+{
+	(void)st;
+	assert_true(fires_ev("  sel:\n    CommandLine|contains: WHOAMI\n  condition: sel", CMD("whoami")));
+	assert_false(fires_ev("  sel:\n    CommandLine|contains|cased: WHOAMI\n  condition: sel", CMD("whoami")));
+	assert_true(fires_ev("  sel:\n    CommandLine|contains|cased: whoami\n  condition: sel", CMD("whoami")));
+	assert_false(fires_ev("  sel:\n    CommandLine|cased: 'Who*'\n  condition: sel", CMD("whoami")));
+}
+
+static void test_conditions(void **st)
+{
+	(void)st;
+	const char *d = "  sel_a:\n    CommandLine|contains: a\n  sel_b:\n    CommandLine|contains: b\n"
+			"  _flt:\n    CommandLine|contains: z\n  condition: ";
+	char buf[1024];
+	struct { const char *cond, *cmd; bool want; } cases[] = {
+		{ "sel_a and sel_b", "ab", true },
+		{ "sel_a and sel_b", "a", false },
+		{ "sel_a or sel_b", "b", true },
+		{ "not sel_a", "b", true },
+		{ "not sel_a", "a", false },
+		/* precedence: not > and > or */
+		{ "sel_a or sel_b and not _flt", "az", true },
+		{ "(sel_a or sel_b) and not _flt", "az", false },
+		{ "not sel_a and sel_b", "ab", false },
+		{ "1 of sel_*", "b", true },
+		{ "all of sel_*", "b", false },
+		{ "all of sel_*", "ab", true },
+		{ "1 of them", "z", false },      /* _flt is not part of them */
+		{ "all of them", "ab", true },    /* nor here */
+		{ "any of sel_*", "a", true },
+		{ "sel_a and not 1 of _f*", "az", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", d, cases[i].cond);
+		if (fires_ev(buf, CMD(cases[i].cmd)) != cases[i].want) {
+			fprintf(stderr, "condition '%s' on '%s'\n", cases[i].cond, cases[i].cmd);
+			fail();
+		}
+	}
+}
+
+static void test_string_modifiers(void **st)
+{
+	(void)st;
+	assert_true(fires_ev("  sel:\n    CommandLine|startswith: net\n  condition: sel", CMD("net view")));
+	assert_false(fires_ev("  sel:\n    CommandLine|startswith: view\n  condition: sel", CMD("net view")));
+	assert_true(fires_ev("  sel:\n    CommandLine|endswith: view\n  condition: sel", CMD("net view")));
+	const char *all = "  sel:\n    CommandLine|contains|all: [' -a', ' -b']\n  condition: sel";
+	assert_true(fires_ev(all, CMD("x -b -a")));
+	assert_false(fires_ev(all, CMD("x -a")));
+	assert_true(fires_ev("  sel:\n    ParentImage|exists: true\n  condition: sel", PROC("ParentImage", "")));
+	assert_false(fires_ev("  sel:\n    ParentImage|exists: true\n  condition: sel", CMD("x")));
+	assert_true(fires_ev("  sel:\n    ParentImage|exists: false\n  condition: sel", CMD("x")));
+	assert_true(fires_ev("  sel:\n    CommandLine|neq: a\n  condition: sel", CMD("b")));
+	assert_false(fires_ev("  sel:\n    CommandLine|neq: a\n  condition: sel", CMD("A")));
+	assert_true(fires_ev("  sel:\n    Size|neq: 5\n  condition: sel", PROC("Size", "6")));
+	const char *wd = "  sel:\n    CommandLine|contains|windash: ' -enc '\n  condition: sel";
+	assert_true(fires_ev(wd, CMD("powershell -enc AAA")));
+	assert_true(fires_ev(wd, CMD("powershell /enc AAA")));
+	assert_true(fires_ev(wd, CMD("powershell \xe2\x80\x93" "enc AAA")));   /* en dash */
+	assert_true(fires_ev(wd, CMD("powershell \xe2\x80\x95" "enc AAA")));   /* horizontal bar */
+	assert_false(fires_ev(wd, CMD("powershell enc AAA")));
+}
+
+static void test_regex(void **st)
+{
+	(void)st;
+	assert_true(fires_ev("  sel:\n    CommandLine|re: '^net\\s+view$'\n  condition: sel", CMD("net  view")));
+	assert_false(fires_ev("  sel:\n    CommandLine|re: '^net\\s+view$'\n  condition: sel", CMD("NET view")));
+	assert_true(fires_ev("  sel:\n    CommandLine|re|i: '^net\\s+view$'\n  condition: sel", CMD("NET view")));
+	assert_false(fires_ev("  sel:\n    CommandLine|re: '^b'\n  condition: sel", CMD("a\nb")));
+	assert_true(fires_ev("  sel:\n    CommandLine|re|m: '^b'\n  condition: sel", CMD("a\nb")));
+	assert_false(fires_ev("  sel:\n    CommandLine|re: 'a.b'\n  condition: sel", CMD("a\nb")));
+	assert_true(fires_ev("  sel:\n    CommandLine|re|s: 'a.b'\n  condition: sel", CMD("a\nb")));
+	/* regular expressions see the value as it is: no wildcards */
+	assert_true(fires_ev("  sel:\n    CommandLine|re: 'a*b'\n  condition: sel", CMD("b")));
+}
+
+static void test_catastrophic_regex(void **st)
+{
+	(void)st;
+	char big[20000];
+	memset(big, 'a', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '!';
+	big[sizeof(big) - 1] = '\0';
+	struct wh_sigma *s = load("title: t\nid: r\nlogsource: {product: windows, category: process_creation}\n"
+				  "detection:\n  sel:\n    CommandLine|re: '(a|aa)+$'\n  condition: sel\n");
+	struct hits h = { 0 };
+	wh_sigma_match(s, CMD(big), on_hit, &h);
+	assert_int_equal(h.n, 0);
+	assert_true(wh_sigma_get_stats(s)->regex_limit >= 1);   /* bounded, counted, reported */
+	wh_sigma_free(s);
+}
+
+static void test_encodings(void **st)
+{
+	(void)st;
+	/* base64("whoami") = d2hvYW1p */
+	assert_true(fires_ev("  sel:\n    CommandLine|base64|contains: whoami\n  condition: sel", CMD("x d2hvYW1p y")));
+	assert_false(fires_ev("  sel:\n    CommandLine|base64: whoami\n  condition: sel", CMD("x d2hvYW1p")));
+	/* base64offset: "iex" at any of the three offsets inside a longer text */
+	const char *off = "  sel:\n    CommandLine|base64offset|contains: 'iex'\n  condition: sel";
+	assert_true(fires_ev(off, CMD("aWV4KG5ldy")));     /* base64("iex(new") */
+	assert_true(fires_ev(off, CMD("eGlleA==")));       /* base64("xiex") */
+	assert_true(fires_ev(off, CMD("eHhpZXg=")));       /* base64("xxiex") */
+	assert_false(fires_ev(off, CMD("aWVA")));
+	/* utf16le then base64: what PowerShell -EncodedCommand carries. base64("i\0e\0x\0") = aQBlAHgA */
+	assert_true(fires_ev("  sel:\n    CommandLine|wide|base64|contains: iex\n  condition: sel", CMD("-enc aQBlAHgA")));
+	assert_true(fires_ev("  sel:\n    CommandLine|utf16le|base64|contains: iex\n  condition: sel", CMD("aQBlAHgA")));
+	/* utf16be: "\0i\0e\0x" = AGkAZQB4 */
+	assert_true(fires_ev("  sel:\n    CommandLine|utf16be|base64|contains: iex\n  condition: sel", CMD("AGkAZQB4")));
+	/* utf16 with BOM: FF FE i 0 e 0 x 0 = //5pAGUAeAA= */
+	assert_true(fires_ev("  sel:\n    CommandLine|utf16|base64: iex\n  condition: sel", CMD("//5pAGUAeAA=")));
+	assert_true(fires_ev("  sel:\n    CommandLine|wide|base64offset|contains: iex\n  condition: sel",
+			     CMD("aQBlAHgA")));
+}
+
+static void test_time_modifiers(void **st)
+{
+	(void)st;
+	/* 2026-03-02 is a Monday in ISO week 10 */
+	const char *t = "2026-03-02 21:07:05.000";
+	assert_true(fires_ev("  sel:\n    UtcTime|hour: 21\n  condition: sel", PROC("UtcTime", t)));
+	assert_true(fires_ev("  sel:\n    UtcTime|minute: 7\n  condition: sel", PROC("UtcTime", t)));
+	assert_true(fires_ev("  sel:\n    UtcTime|day: 2\n  condition: sel", PROC("UtcTime", t)));
+	assert_true(fires_ev("  sel:\n    UtcTime|week: 10\n  condition: sel", PROC("UtcTime", t)));
+	assert_true(fires_ev("  sel:\n    UtcTime|month: 3\n  condition: sel", PROC("UtcTime", t)));
+	assert_true(fires_ev("  sel:\n    UtcTime|year: 2026\n  condition: sel", PROC("UtcTime", t)));
+	assert_true(fires_ev("  sel:\n    UtcTime|hour|gte: 20\n  condition: sel", PROC("UtcTime", t)));
+	assert_false(fires_ev("  sel:\n    UtcTime|hour|lt: 20\n  condition: sel", PROC("UtcTime", t)));
+	/* 2027-01-01 is a Friday: ISO week 53 of 2026 */
+	assert_true(fires_ev("  sel:\n    UtcTime|week: 53\n  condition: sel", PROC("UtcTime", "2027-01-01 00:00:00")));
+}
+
+static void test_cidr(void **st)
+{
+	(void)st;
+	const char *v4 = "  sel:\n    DestinationIp|cidr: 10.0.0.0/8\n  condition: sel";
+	assert_true(fires_ev(v4, PROC("DestinationIp", "10.20.1.37")));
+	assert_false(fires_ev(v4, PROC("DestinationIp", "11.0.0.1")));
+	assert_true(fires_ev(v4, PROC("DestinationIp", "::ffff:10.1.2.3")));
+	const char *v6 = "  sel:\n    DestinationIp|cidr: 'fe80::/10'\n  condition: sel";
+	assert_true(fires_ev(v6, PROC("DestinationIp", "fe80::1%12")));
+	assert_false(fires_ev(v6, PROC("DestinationIp", "2001:db8::1")));
+	const char *odd = "  sel:\n    DestinationIp|cidr: 192.168.1.0/23\n  condition: sel";
+	assert_true(fires_ev(odd, PROC("DestinationIp", "192.168.0.255")));
+	assert_false(fires_ev(odd, PROC("DestinationIp", "192.168.2.1")));
+}
+
+static void test_fieldref(void **st)
+{
+	(void)st;
+	const char *eq = "  sel:\n    ParentImage|fieldref: Image\n  condition: sel";
+	assert_true(fires_ev(eq, PROC("Image", "C:\\a.exe", "ParentImage", "c:\\A.exe")));
+	assert_false(fires_ev(eq, PROC("Image", "C:\\a.exe", "ParentImage", "C:\\b.exe")));
+	assert_false(fires_ev(eq, PROC("Image", "C:\\a.exe")));
+	const char *sw = "  sel:\n    CommandLine|fieldref|startswith: Image\n  condition: sel";
+	assert_true(fires_ev(sw, PROC("Image", "C:\\a.exe", "CommandLine", "C:\\a.exe /x")));
+}
+
+static void test_expand(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = wh_sigma_new();
+	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
+	wh_sigma_load_mapping(s, NULL);
+	char ph[] = "/tmp/wh-test-ph-XXXXXX";
+	int fd = mkstemp(ph);
+	assert_true(fd >= 0);
+	const char *text = "placeholders:\n  admins: [alice, 'adm_*']\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(wh_sigma_load_placeholders(s, ph), 0);
+	unlink(ph);
+	const char *y = "title: t\nid: r1\nlogsource: {product: windows, category: process_creation}\n"
+			"detection:\n  sel:\n    User|expand: 'CORP\\%admins%'\n  condition: sel\n"
+			"---\ntitle: u\nid: r2\nlogsource: {product: windows, category: process_creation}\n"
+			"detection:\n  sel:\n    User|expand: '%nobody%'\n  condition: sel\n";
+	wh_sigma_load_buffer(s, "t.yml", y, strlen(y));
+	assert_int_equal(wh_sigma_nrejects(s), 0);
+	assert_int_equal(wh_sigma_nwarnings(s), 1);   /* the placeholder without values */
+	wh_sigma_compile(s);
+	struct hits h = { 0 };
+	wh_sigma_match(s, PROC("User", "corp\\ALICE"), on_hit, &h);
+	wh_sigma_match(s, PROC("User", "CORP\\adm_kim"), on_hit, &h);
+	wh_sigma_match(s, PROC("User", "CORP\\mallory"), on_hit, &h);
+	assert_int_equal(h.n, 2);
+	assert_string_equal(h.ids[0], "r1");
+	wh_sigma_free(s);
+}
+
+static void test_logsource(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(
+		"title: t\nid: pc\nlogsource: {product: windows, category: process_creation}\n"
+		"detection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n    ProcessId: 6700\n  condition: sel\n"
+		"---\ntitle: n\nid: sec\nlogsource: {product: windows, service: security}\n"
+		"detection:\n  sel:\n    EventID: 4688\n    ProcessId: '0x3e8'\n  condition: sel\n");
+	struct hits h = { 0 };
+	/* a Sysmon 3 with the same fields is no process creation */
+	wh_sigma_match(s, sysmon(3, "Image", "C:\\cmd.exe", "ProcessId", "6700", NULL), on_hit, &h);
+	assert_int_equal(h.n, 0);
+	wh_sigma_match(s, sysmon(1, "Image", "C:\\cmd.exe", "ProcessId", "6700", NULL), on_hit, &h);
+	assert_int_equal(h.n, 1);
+	/* Security 4688: NewProcessName is Image, hex NewProcessId is ProcessId;
+	 * a rule for the Security service still sees the original names */
+	struct wh_event *ev = sysmon(4688, "NewProcessName", "C:\\Windows\\cmd.exe", "NewProcessId", "0x1a2c",
+				     "ProcessId", "0x3e8", NULL);
+	ev->channel = "Security";
+	ev->provider = "Microsoft-Windows-Security-Auditing";
+	ev->kind = WH_EV_OTHER;
+	wh_event_classify(ev);
+	wh_sigma_match(s, ev, on_hit, &h);
+	assert_int_equal(h.n, 3);
+	assert_string_equal(h.ids[1], "pc");
+	assert_string_equal(h.ids[2], "sec");
+	wh_sigma_free(s);
+}
+
+static void test_rejections(void **st)
+{
+	(void)st;
+	const char *head = "title: t\nlogsource: {product: windows, category: process_creation}\n";
+	char y[1024];
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image|all: x\n  condition: sel\n", head);
+	assert_true(rejected(y, "all modifier needs more than one value"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image|contains|all: [x]\n  condition: sel\n", head);
+	assert_true(rejected(y, "all modifier needs more than one value"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image|foo: x\n  condition: sel\n", head);
+	assert_true(rejected(y, "unknown modifier 'foo'"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image: x\n  condition: sel | count() > 5\n", head);
+	assert_true(rejected(y, "aggregations"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image: x\n  condition: sel and (\n", head);
+	assert_true(rejected(y, "condition"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image: x\n", head);
+	assert_true(rejected(y, "no condition"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image|re: '(unclosed'\n  condition: sel\n", head);
+	assert_true(rejected(y, "invalid regular expression"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Ip|cidr: 10.0.0.0/33\n  condition: sel\n", head);
+	assert_true(rejected(y, "not a CIDR"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Size|gt: big\n  condition: sel\n", head);
+	assert_true(rejected(y, "needs a number"));
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image|i: x\n  condition: sel\n", head);
+	assert_true(rejected(y, "need re"));
+	assert_true(rejected("logsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n", "no title"));
+	assert_true(rejected("title: t\ndetection: {sel: {a: b}, condition: sel}\n", "no logsource"));
+	assert_true(rejected("title: t\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: 1 of x*}\n",
+			     "no search identifier matches"));
+	/* the line of the problem, not just the file */
+	struct wh_sigma *s = wh_sigma_new();
+	snprintf(y, sizeof(y), "%sdetection:\n  sel:\n    Image|foo: x\n  condition: sel\n", head);
+	wh_sigma_load_buffer(s, "t.yml", y, strlen(y));
+	assert_int_equal(wh_sigma_nrejects(s), 1);
+	assert_int_equal(wh_sigma_reject_at(s, 0)->line, 5);
+	wh_sigma_free(s);
+	/* malformed YAML: reported with its line; documents before it still load */
+	s = wh_sigma_new();
+	const char *two = "title: ok\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n---\n"
+			  "title: bad\ndetection: [unclosed\n";
+	wh_sigma_load_buffer(s, "t.yml", two, strlen(two));
+	assert_int_equal(wh_sigma_nrules(s), 1);
+	assert_int_equal(wh_sigma_nrejects(s), 1);
+	assert_true(wh_sigma_reject_at(s, 0)->line >= 6);
+	wh_sigma_free(s);
+}
+
+static void test_selection(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(
+		"title: a\nid: A\nlevel: low\ntags: [attack.execution, attack.t1059.001]\n"
+		"logsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n"
+		"---\ntitle: b\nid: B\nlevel: high\ntags: [attack.t1105]\n"
+		"logsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n");
+	const struct wh_sigma_rule *a = wh_sigma_rule_at(s, 0);
+	assert_string_equal(a->attack, "T1059.001");
+	assert_int_equal(a->stage, WH_KC_EXPLOITATION);
+	assert_true(wh_sigma_rule_matches(a, "attack.t1059"));
+	assert_false(wh_sigma_rule_matches(a, "attack.t105"));
+	assert_true(wh_sigma_rule_matches(a, "a"));
+	assert_true(wh_sigma_rule_matches(a, "test.yml"));
+	wh_sigma_free(s);
+	s = wh_sigma_new();
+	const char *y = "title: a\nid: A\nlevel: low\nlogsource: {product: windows}\ndetection: {s: {Image: x}, condition: s}\n"
+			"---\ntitle: b\nid: B\nlevel: high\nlogsource: {product: windows}\ndetection: {s: {Image: x}, condition: s}\n";
+	wh_sigma_load_buffer(s, "t.yml", y, strlen(y));
+	assert_int_equal(wh_sigma_select(s, WH_SEV_MEDIUM, NULL, 0, NULL, 0), 1);
+	char *ex[] = { "B" };
+	assert_int_equal(wh_sigma_select(s, WH_SEV_INFO, NULL, 0, ex, 1), 1);
+	assert_true(wh_sigma_rule_at(s, 0)->enabled);
+	wh_sigma_free(s);
+}
+
+static void test_filter(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(
+		"title: a\nid: A\nlogsource: {product: windows, category: process_creation}\n"
+		"detection: {s: {Image|endswith: '.exe'}, condition: s}\n"
+		"---\ntitle: f\nlogsource: {product: windows, category: process_creation}\n"
+		"filter:\n  rules: [A]\n  selection:\n    User|startswith: adm_\n  condition: selection\n");
+	struct hits h = { 0 };
+	wh_sigma_match(s, PROC("Image", "x.exe", "User", "adm_bob"), on_hit, &h);
+	assert_int_equal(h.n, 0);
+	wh_sigma_match(s, PROC("Image", "x.exe", "User", "bob"), on_hit, &h);
+	assert_int_equal(h.n, 1);
+	wh_sigma_free(s);
+}
+
+static void test_many_rules_one_event(void **st)
+{
+	(void)st;
+	/* 500 rules on the same field: exactly the ones whose literal is there fire */
+	static char y[500 * 200];
+	size_t n = 0;
+	for (int i = 0; i < 500; i++)
+		n += (size_t)snprintf(y + n, sizeof(y) - n,
+				      "%stitle: r%d\nid: id%d\nlogsource: {product: windows, category: process_creation}\n"
+				      "detection: {s: {CommandLine|contains: 'tok%03d-'}, condition: s}\n",
+				      i ? "---\n" : "", i, i, i);
+	struct wh_sigma *s = load(y);
+	struct hits h = { 0 };
+	wh_sigma_match(s, CMD("run tok007- and tok123- now"), on_hit, &h);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(wh_sigma_get_stats(s)->evaluated, 2);   /* the others were never evaluated */
+	wh_sigma_free(s);
+}
+
+int main(void)
+{
+	wh_diag.quiet = true;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_maps_and_lists),
+		cmocka_unit_test(test_keywords),
+		cmocka_unit_test(test_wildcards_and_escapes),
+		cmocka_unit_test(test_null_and_empty),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_case),
+		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_string_modifiers),
+		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_catastrophic_regex),
+		cmocka_unit_test(test_encodings),
+		cmocka_unit_test(test_time_modifiers),
+		cmocka_unit_test(test_cidr),
+		cmocka_unit_test(test_fieldref),
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_logsource),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_many_rules_one_event),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	wh_event_release(&evbuf);
+	wh_arena_release(&evarena);
+	return rc;
+}
