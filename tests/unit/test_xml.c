@@ -178,7 +178,9 @@ static void stream_of_elements_in_every_shape(void **state)
 		/* an <Events> root with a declaration */
 		"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>\n" SYSMON1 "\n" CLASSIC USERDATA
 		"\n</Events>\n",
-		/* evtxexport: banner and Event number lines between the elements */
+		/* evtxexport -f xml: its banner, then the elements, one per line pair */
+		"evtxexport 20240421\n\n" SYSMON1 "\n\n" CLASSIC "\n" USERDATA "\n\n",
+		/* and with Event number lines between the elements */
 		"evtxexport 20240421\n\nEvent number\t\t: 1\nWritten time\t\t: Oct 25, 2025\n" SYSMON1
 		"\n\nEvent number\t\t: 2\n" CLASSIC "\nEvent number\t\t: 3\n" USERDATA "\n\n",
 	};
