@@ -685,7 +685,13 @@ static int json_next(void *st, struct wh_event *ev)
 			continue;
 		}
 		if (rc == WH_JSON_ERR) {
-			wh_bad_record(r->in->name, r->base + err_at, "invalid JSON: %s", err);
+			/* The offset is where the record starts, so that it can be
+			 * found; the byte at fault is named when it lies further on. */
+			if (err_at == r->pos)
+				wh_bad_record(r->in->name, r->base + r->pos, "invalid JSON: %s", err);
+			else
+				wh_bad_record(r->in->name, r->base + r->pos, "invalid JSON: %s (at offset %llu)",
+					      err, (unsigned long long)(r->base + err_at));
 			r->resync = true;
 			continue;
 		}
