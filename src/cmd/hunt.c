@@ -437,6 +437,11 @@ static int run_hunt(int argc, char **argv)
 		fprintf(stderr, "whitehawk: %zu hits%s from %llu events (%llu covered by some rule's logsource)\n",
 			c.findings.n, c.dropped ? " kept (more dropped at the cap)" : "",
 			(unsigned long long)st->events, (unsigned long long)st->covered);
+		if (stats)
+			fprintf(stderr, "whitehawk: matcher: %u rule variants (%u without a literal prefilter), %u literals "
+					"in %u fields; %.2f variants evaluated per covered event\n",
+				st->units, st->always, st->literals, st->fields,
+				st->covered ? (double)st->evaluated / (double)st->covered : 0.0);
 		if (st->regex_limit)
 			fprintf(stderr, "whitehawk: %llu regular expression matches stopped at the PCRE2 match limit "
 					"(counted as no match)\n", (unsigned long long)st->regex_limit);

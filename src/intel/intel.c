@@ -428,6 +428,8 @@ static size_t split_csv(char *s, size_t n, char sep, char **f, size_t *fl)
 {
 	size_t k = 0, i = 0;
 	while (k < MAX_COLS) {
+		while (i < n && s[i] == ' ' && sep != ' ')
+			i++;   /* ThreatFox writes ", " between fields */
 		char *start = s + i;
 		size_t o = i;
 		if (i < n && s[i] == '"') {
@@ -455,6 +457,8 @@ static size_t split_csv(char *s, size_t n, char sep, char **f, size_t *fl)
 				i++;
 			f[k] = start;
 			fl[k] = i - o;
+			while (fl[k] && start[fl[k] - 1] == ' ')
+				fl[k]--;
 		}
 		k++;
 		if (i >= n)

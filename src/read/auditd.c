@@ -89,6 +89,8 @@ static size_t parse_stamp(const char *s, size_t n, int64_t *t, uint64_t *serial)
 		i++;
 	if (i == s0 || i >= n || s[i] != ')' || !wh_parse_u64(s + s0, i - s0, serial))
 		return 0;
+	if (sec > INT64_MAX / WH_NS_PER_SEC - 1)
+		return 0;   /* past 2262: not a time whitehawk can hold */
 	*t = sec * WH_NS_PER_SEC + frac * scale;
 	return i + 1;
 }
@@ -229,7 +231,8 @@ static unsigned type_number(const char *t, size_t n)
 		return wh_parse_u64(t, n, &v) && v < 100000 ? (unsigned)v : 0;
 	}
 	for (size_t i = 0; i < NTYPES; i++)
-		if (strlen(type_nums[i].name) == n && memcmp(type_nums[i].name, t, n) == 0)
+		if (type_nums[i].name[0] == t[0] && strncmp(type_nums[i].name, t, n) == 0 &&
+		    type_nums[i].name[n] == '\0')
 			return type_nums[i].num;
 	return 0;
 }

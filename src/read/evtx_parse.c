@@ -229,6 +229,8 @@ void wh_evtx_out_release(struct wh_evtx_out *o)
 /* Room for `need` bytes of text, in the current block or the next; NULL past the cap. */
 static char *text_grow(struct wh_evtx_out *o, size_t need)
 {
+	if (o->text_bytes + need > o->text_cap)
+		return NULL;
 	if (o->cur)
 		o->text_bytes += (size_t)(o->tend - o->tp);   /* the rest of this block is lost */
 	if (o->text_bytes + need > o->text_cap)
@@ -253,7 +255,7 @@ static char *text_grow(struct wh_evtx_out *o, size_t need)
 
 static inline char *text_reserve(struct wh_evtx_out *o, size_t need)
 {
-	if (o->tp && (size_t)(o->tend - o->tp) >= need)
+	if (o->tp && (size_t)(o->tend - o->tp) >= need && o->text_bytes + need <= o->text_cap)
 		return o->tp;
 	return text_grow(o, need);
 }
@@ -1379,11 +1381,15 @@ static int run_template(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end, u
 	if (at + 10 > end)
 		return fail(p, at, "template instance past its record");
 	uint32_t def = wh_le32(c + at + 6), q = at + 10;
-	if ((uint64_t)def + 24 > p->n)
-		return fail(p, at, "template definition offset outside the chunk");
+	/* Definitions live among the records and start with a fragment
+	 * header (or, from some writers, an element). */
+	if (def < WH_EVTX_CHUNK_HEADER_SIZE || (uint64_t)def + 24 > p->n)
+		return fail(p, at, "template definition offset outside the records");
 	uint32_t dsize = wh_le32(c + def + 20);
 	if ((uint64_t)def + 24 + dsize > p->n)
 		return fail(p, def, "template definition runs past the chunk");
+	if (dsize == 0 || (c[def + 24] != 0x0f && (c[def + 24] & 0xbf) != 0x01))
+		return fail(p, def, "template definition does not start with markup");
 	if (def == q) {
 		if ((uint64_t)q + 24 + dsize > end)
 			return fail(p, at, "template definition runs past its record");

@@ -3,7 +3,7 @@
  *
  * The stream is searched for <Event ...> ... </Event>; whatever lies
  * between elements (an <?xml?> declaration, an <Events> root, evtxexport's
- * "Event number: N" lines) is passed over. Each element, at most
+ * banner and notes) is passed over. Each element, at most
  * WH_MAX_RECORD bytes, is parsed on its own by expat (reset between
  * elements), so a broken element is reported and skipped and the next one
  * is read. An element that never closes before the next <Event starts is
@@ -663,15 +663,14 @@ static int sniff_utf8(const char *s, size_t n)
 	}
 	if (i < n && s[i] == '<')
 		return event_at(s, n, i) ? 95 : 0;
-	/* evtxexport: a banner and "Event number : N" lines before each element */
+	/* evtxexport: its banner ("evtxexport 20240421"), and in some modes
+	 * "Event number : N" lines, before the elements */
 	if (starts(s, n, i, "evtxexport") || starts(s, n, i, "Event number")) {
 		bool more;
 		long at = find_start(s + i, n - i, &more);
 		if (at < 0 || more)
 			return 0;
-		size_t k = i + (size_t)at;
-		const char *en = memmem(s + i, k - i, "Event number", 12);
-		return en && event_at(s, n, k) ? 90 : 0;
+		return event_at(s, n, i + (size_t)at) ? 90 : 0;
 	}
 	return 0;
 }

@@ -165,6 +165,9 @@ int wh_time_parse(const char *s, size_t n, int64_t *ns)
 	}
 	int64_t days = wh_days_from_civil(y, mo, d);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset;
+	/* years before 1678 or after 2261 do not fit in int64 nanoseconds */
+	if (secs > INT64_MAX / WH_NS_PER_SEC - 1 || secs < INT64_MIN / WH_NS_PER_SEC + 1)
+		return -1;
 	*ns = secs * WH_NS_PER_SEC + frac;
 	return 0;
 }

@@ -408,6 +408,9 @@ static void helpers(void **state)
 	assert_true(h.time == 1 * WH_NS_PER_SEC + 500000000LL);
 	assert_false(wh_auditd_find_record("type=X msg=audit(1:)", 20, 0, &h));
 	assert_false(wh_auditd_find_record("xtype=X msg=audit(1:2):", 23, 0, &h));
+	/* a time past what int64 nanoseconds hold is no timestamp */
+	assert_false(wh_auditd_find_record("type=X msg=audit(9999999999.1:2):", 33, 0, &h));
+	assert_true(wh_auditd_find_record("type=X msg=audit(9000000000.1:2):", 33, 0, &h));
 }
 
 static int setup(void **state)

@@ -129,6 +129,14 @@ static void element_fields_follow_the_contract(void **state)
 	assert_int_equal(ev.event_id, 1102);
 	assert_int_equal(ev.record, 0);
 
+	/* a time whitehawk cannot hold (before 1678) leaves the event without one */
+	wh_event_clear(&ev);
+	wh_arena_reset(&a);
+	const char *old = "<Event><System><TimeCreated SystemTime='0001-01-01T00:00:00Z'/></System></Event>";
+	assert_int_equal(wh_xml_parse_event(p, old, strlen(old), &ev, &a, &err, &at), 0);
+	assert_true(ev.time == WH_TIME_NONE);
+	assert_string_equal(wh_event_get(&ev, "TimeCreated_SystemTime"), "0001-01-01T00:00:00Z");
+
 	wh_xml_parser_free(p);
 	wh_event_release(&ev);
 	wh_arena_release(&a);
@@ -170,7 +178,9 @@ static void stream_of_elements_in_every_shape(void **state)
 		/* an <Events> root with a declaration */
 		"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>\n" SYSMON1 "\n" CLASSIC USERDATA
 		"\n</Events>\n",
-		/* evtxexport: banner and Event number lines between the elements */
+		/* evtxexport -f xml: its banner, then the elements, one per line pair */
+		"evtxexport 20240421\n\n" SYSMON1 "\n\n" CLASSIC "\n" USERDATA "\n\n",
+		/* and with Event number lines between the elements */
 		"evtxexport 20240421\n\nEvent number\t\t: 1\nWritten time\t\t: Oct 25, 2025\n" SYSMON1
 		"\n\nEvent number\t\t: 2\n" CLASSIC "\nEvent number\t\t: 3\n" USERDATA "\n\n",
 	};

@@ -57,6 +57,8 @@ struct evtxw {
 
 static void put(struct evtxw *w, const void *b, size_t n)
 {
+	if (n == 0)
+		return;
 	if (w->overflow || w->pos + n > CHUNK) {
 		w->overflow = true;
 		return;

@@ -131,6 +131,7 @@ struct pair {
 	struct portset probed;
 	uint32_t stype[ST_N];
 	uint32_t open, closed, filtered;
+	uint64_t probe_ttls;      /* bit t-1 for each TTL 1..64 the probes were sent with */
 	uint8_t lateral;          /* enum lateral_service bits with an established connection */
 	uint16_t susp_port;       /* an established connection to a port malware favours */
 	bool scan_reported;       /* by wh_netan_poll_scans */
@@ -654,6 +655,8 @@ void wh_netan_conn(struct wh_netan *a, const struct wh_conn *c)
 		portset_add(&p->probed, c->resp_p + (c->proto == WH_PROTO_UDP ? 65536u : 0));
 		p->stype[st]++;
 		probe_outcome(c, &p->open, &p->closed, &p->filtered);
+		if (c->orig_ttl >= 1 && c->orig_ttl <= 64)
+			p->probe_ttls |= 1ull << (c->orig_ttl - 1);
 	}
 	int ls = lateral_service(c);
 	if (ls >= 0 && oi && ri && est)
@@ -930,9 +933,16 @@ static const char *top_stype(const uint32_t *t, uint32_t *count)
 	return best < 0 ? "unknown" : stype_names[best];
 }
 
+/* Probes sent with TTL 1, 2, 3 ... are a traceroute (recon reports it), not a scan:
+ * a scanner's probes leave with one TTL. */
+static bool traceroute_like(const struct pair *p)
+{
+	return (p->probe_ttls & 7) == 7;
+}
+
 static void finding_scan(struct wh_netan *a, struct wh_findings *out, struct pair *p)
 {
-	if (p->probed.count < a->o.scan_ports)
+	if (p->probed.count < a->o.scan_ports || traceroute_like(p))
 		return;
 	uint32_t n;
 	const char *type = top_stype(p->stype, &n);
@@ -1234,7 +1244,7 @@ size_t wh_netan_poll_scans(struct wh_netan *a, struct wh_findings *out)
 		if (!a->pairs.slots[i].key)
 			continue;
 		struct pair *p = a->pairs.slots[i].val;
-		if (p->scan_reported || p->probed.count < a->o.scan_ports)
+		if (p->scan_reported || p->probed.count < a->o.scan_ports || traceroute_like(p))
 			continue;
 		finding_scan(a, out, p);
 		p->scan_reported = true;

@@ -33,10 +33,21 @@ struct sg_pat {
 	uint32_t *leaves;
 };
 
+/* Equality literals of a field, found by hashing the whole value once
+ * instead of letting Hyperscan report every occurrence of a short literal
+ * such as "0" or "\\" inside longer values. */
+struct sg_eqslot {
+	uint64_t hash;           /* of the folded literal, or of the literal when cased */
+	uint32_t leaf;           /* leaf id + 1; 0: empty */
+};
+
 struct sg_fielddb {
-	hs_database_t *db;
+	hs_database_t *db;       /* NULL when the field has only equality literals */
 	struct sg_pat *pats;
 	uint32_t npats;
+	struct sg_eqslot *eq;    /* open addressing, mask + 1 slots */
+	uint32_t eq_mask;
+	bool eq_cased;           /* some equality literal is case-sensitive */
 };
 
 struct sg_view {
@@ -44,6 +55,7 @@ struct sg_view {
 	uint32_t *always;        /* units to evaluate on every event of this view */
 	uint32_t nalways;
 	bool any;                /* some unit is allowed */
+	bool keywords;           /* some allowed unit searches keywords */
 };
 
 #define SG_MAX_VIEWS 4096
@@ -76,13 +88,17 @@ void wh_sigma_free(struct wh_sigma *s)
 	for (uint32_t i = 0; i < s->nleaves; i++)
 		if (s->leaves[i]->re)
 			pcre2_code_free(s->leaves[i]->re);
-	for (uint32_t i = 0; i < s->nleaves; i++)
+	for (uint32_t i = 0; i < s->nleaves; i++) {
 		free(s->leaves[i]->trig);
+		free(s->leaves[i]->ors);
+	}
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		struct sg_fielddb *d = s->fields[i].db;
 		if (!d)
 			continue;
-		hs_free_database(d->db);
+		if (d->db)
+			hs_free_database(d->db);
+		free(d->eq);
 		for (uint32_t k = 0; k < d->npats; k++)
 			free(d->pats[k].leaves);
 		free(d->pats);
@@ -127,6 +143,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->field_head);
 	free(s->fvals);
 	free(s->cand);
+	free(s->or_epoch);
 	pcre2_match_data_free(s->re_md);
 	pcre2_jit_stack_free(s->re_jit);
 	pcre2_match_context_free(s->re_mctx);
@@ -500,8 +517,45 @@ static void cache_store(const char *dir, const char *path, const char *prefix, h
 	free(bytes);
 }
 
+static void eq_insert(struct sg_fielddb *d, uint64_t h, uint32_t leaf)
+{
+	uint32_t i = (uint32_t)h & d->eq_mask;
+	while (d->eq[i].leaf)
+		i = (i + 1) & d->eq_mask;
+	d->eq[i].hash = h;
+	d->eq[i].leaf = leaf + 1;
+}
+
 static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
 {
+	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
+	s->fields[fid].db = d;
+	s->fields[fid].scanned = true;
+	/* equality literals go to the hash table, the others to Hyperscan */
+	uint32_t neq = 0;
+	for (uint32_t i = 0; i < nl; i++)
+		neq += lv[i]->kind == SG_K_EQ;
+	if (neq) {
+		uint32_t cap = 16;
+		while (cap < neq * 2)
+			cap *= 2;
+		d->eq = wh_xcalloc(cap, sizeof(*d->eq));
+		d->eq_mask = cap - 1;
+		uint32_t m = 0;
+		for (uint32_t i = 0; i < nl; i++) {
+			struct sg_leaf *l = lv[i];
+			if (l->kind != SG_K_EQ) {
+				lv[m++] = l;
+				continue;
+			}
+			d->eq_cased |= l->cased;
+			eq_insert(d, l->cased ? wh_hash_bytes(l->s, l->len) : wh_hash_bytes_nocase(l->s, l->len), l->id);
+		}
+		nl = m;
+		s->stats.literals += neq;
+	}
+	if (nl == 0)
+		return 0;
 	struct wh_map pmap;
 	wh_map_init(&pmap, false);
 	struct build_pat *pats = NULL;
@@ -538,7 +592,6 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	unsigned *flags = wh_xcalloc(np, sizeof(unsigned));
 	unsigned *ids = wh_xcalloc(np, sizeof(unsigned));
 	size_t *lens = wh_xcalloc(np, sizeof(size_t));
-	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
 	d->pats = wh_xcalloc(np, sizeof(*d->pats));
 	d->npats = (uint32_t)np;
 	for (size_t i = 0; i < np; i++) {
@@ -579,7 +632,6 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	free(ids);
 	free(lens);
 	free(pats);
-	s->fields[fid].db = d;
 	if (rc != HS_SUCCESS) {
 		wh_error("sigma: cannot compile the literals of field '%s': %s", s->fields[fid].name,
 			 cerr && cerr->message ? cerr->message : "hyperscan error");
@@ -588,7 +640,6 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	}
 	if (hs_alloc_scratch(d->db, (hs_scratch_t **)&s->hs_scratch) != HS_SUCCESS)
 		return wh_error("sigma: cannot allocate Hyperscan scratch space");
-	s->fields[fid].scanned = true;
 	s->stats.literals += (uint32_t)np;
 	s->stats.fields++;
 	return 0;
@@ -598,6 +649,39 @@ static int cmp_leaf_field(const void *a, const void *b)
 {
 	const struct sg_leaf *x = *(struct sg_leaf *const *)a, *y = *(struct sg_leaf *const *)b;
 	return x->field < y->field ? -1 : x->field > y->field;
+}
+
+/* Walk a unit's tree: note keyword leaves, and give OR nodes with literal
+ * children an id that the scan can mark. */
+static void prepare_node(struct wh_sigma *s, struct sg_node *n, bool *kw)
+{
+	if (n->op == SG_N_LEAF) {
+		*kw |= n->leaf->keyword;
+		return;
+	}
+	for (uint32_t i = 0; i < n->n; i++)
+		prepare_node(s, n->kids[i], kw);
+	if (n->op != SG_N_OR || n->orid)
+		return;
+	uint32_t nlit = 0;
+	for (uint32_t i = 0; i < n->n; i++)
+		nlit += n->kids[i]->op == SG_N_LEAF && is_literal(n->kids[i]->leaf);
+	if (nlit < 2)
+		return;
+	n->orid = ++s->nors;
+	n->rest = wh_arena_alloc(&s->arena, (n->n - nlit + 1) * sizeof(*n->rest));
+	for (uint32_t i = 0; i < n->n; i++) {
+		struct sg_node *k = n->kids[i];
+		if (k->op == SG_N_LEAF && is_literal(k->leaf)) {
+			struct sg_leaf *l = k->leaf;
+			if (!l->nors || l->ors[l->nors - 1] != n->orid) {
+				WH_GROW(l->ors, l->nors + 1, l->ors_cap);
+				l->ors[l->nors++] = n->orid;
+			}
+		} else {
+			n->rest[n->nrest++] = k;
+		}
+	}
 }
 
 int wh_sigma_compile(struct wh_sigma *s)
@@ -630,6 +714,16 @@ int wh_sigma_compile(struct wh_sigma *s)
 			add_unit(s, i, t, with_filters(s, r, x, tg->ren, tg->nren));
 		}
 	}
+	/* keyword leaves search every field: they get a pseudo-field of their
+	 * own, so their literals go through Hyperscan like the others */
+	s->kw_field = sg_field_id(s, "\x01keywords", 9);
+	for (uint32_t i = 0; i < s->nleaves; i++)
+		if (s->leaves[i]->field == SG_KEYWORD) {
+			s->leaves[i]->field = s->kw_field;
+			s->leaves[i]->keyword = true;
+		}
+	for (uint32_t u = 0; u < s->nunits; u++)
+		prepare_node(s, s->units[u].expr, &s->units[u].keywords);
 	/* triggers */
 	uint32_t eid = sg_field_id(s, "EventID", 7);
 	struct trig_set ts = { 0 };
@@ -678,6 +772,7 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->unit_epoch = wh_xcalloc(s->nunits + 1, sizeof(uint32_t));
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
+	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
@@ -710,6 +805,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		}
 		v->allowed[u / 64] |= 1ull << (u % 64);
 		v->any = true;
+		v->keywords |= un->keywords;
 		if (un->always) {
 			WH_GROW(v->always, v->nalways + 1, cap);
 			v->always[v->nalways++] = u;
@@ -774,6 +870,17 @@ struct scan_ctx {
 	uint32_t vlen;
 };
 
+/* A literal leaf holds in this event: mark it, its OR parents, its units. */
+static void mark_literal(struct wh_sigma *s, struct sg_leaf *l)
+{
+	s->leaf_epoch[l->id] = s->epoch;
+	s->leaf_val[l->id] = 1;
+	for (uint32_t k = 0; k < l->nors; k++)
+		s->or_epoch[l->ors[k]] = s->epoch;
+	for (uint32_t t = 0; t < l->ntrig; t++)
+		add_cand(s, l->trig[t]);
+}
+
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 		      void *arg)
 {
@@ -796,12 +903,25 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 		}
 		if (!ok)
 			continue;
-		s->leaf_epoch[l->id] = s->epoch;
-		s->leaf_val[l->id] = 1;
-		for (uint32_t t = 0; t < l->ntrig; t++)
-			add_cand(s, l->trig[t]);
+		mark_literal(s, l);
 	}
 	return 0;
+}
+
+static void match_eq(struct wh_sigma *s, const struct sg_fielddb *d, const char *v, uint32_t n)
+{
+	for (int pass = 0; pass < (d->eq_cased ? 2 : 1); pass++) {
+		uint64_t h = pass == 0 ? wh_hash_bytes_nocase(v, n) : wh_hash_bytes(v, n);
+		for (uint32_t i = (uint32_t)h & d->eq_mask; d->eq[i].leaf; i = (i + 1) & d->eq_mask) {
+			if (d->eq[i].hash != h)
+				continue;
+			struct sg_leaf *l = s->leaves[d->eq[i].leaf - 1];
+			if (l->cased != (pass == 1) || s->leaf_epoch[l->id] == s->epoch || l->len != n ||
+			    !sg_leaf_match_value(s, l, v, n))
+				continue;
+			mark_literal(s, l);
+		}
+	}
 }
 
 static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l);
@@ -815,6 +935,14 @@ static bool eval(struct wh_sigma *s, const struct sg_node *n)
 				return false;
 		return true;
 	case SG_N_OR:
+		if (n->orid) {
+			if (s->or_epoch[n->orid] == s->epoch)
+				return true;   /* a literal child matched in the scan */
+			for (uint32_t i = 0; i < n->nrest; i++)
+				if (eval(s, n->rest[i]))
+					return true;
+			return false;
+		}
 		for (uint32_t i = 0; i < n->n; i++)
 			if (eval(s, n->kids[i]))
 				return true;
@@ -853,7 +981,7 @@ static bool hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char *
 
 static bool leaf_compute(struct wh_sigma *s, const struct sg_leaf *l)
 {
-	if (l->field == SG_KEYWORD) {
+	if (l->keyword) {
 		const struct wh_event *ev = s->cur_ev;
 		for (uint32_t i = 0; i < ev->nfields; i++)
 			if (sg_leaf_match_value(s, l, ev->fields[i].value, ev->fields[i].vlen))
@@ -951,6 +1079,7 @@ static void new_epoch(struct wh_sigma *s)
 		memset(s->leaf_epoch, 0, (s->nleaves + 1) * sizeof(uint32_t));
 		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
+		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
 		for (uint32_t i = 0; i < s->nrules; i++)
 			s->rules[i].hit_epoch = 0;
 		s->epoch = 1;
@@ -985,7 +1114,18 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 			continue;
 		c.d = fd->db;
 		c.vlen = f->vlen;
-		hs_scan(fd->db->db, f->value, f->vlen, 0, s->hs_scratch, on_literal, &c);
+		if (fd->db->eq)
+			match_eq(s, fd->db, f->value, f->vlen);
+		if (fd->db->db)
+			hs_scan(fd->db->db, f->value, f->vlen, 0, s->hs_scratch, on_literal, &c);
+	}
+	if (view->keywords && s->fields[s->kw_field].scanned && s->fields[s->kw_field].db->db) {
+		c.d = s->fields[s->kw_field].db;
+		for (uint32_t i = 0; i < ev->nfields; i++) {
+			c.vlen = ev->fields[i].vlen;
+			if (c.vlen)
+				hs_scan(c.d->db, ev->fields[i].value, c.vlen, 0, s->hs_scratch, on_literal, &c);
+		}
 	}
 	for (uint32_t i = 0; i < view->nalways; i++)
 		add_cand(s, view->always[i]);

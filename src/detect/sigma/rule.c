@@ -424,7 +424,7 @@ static struct sg_node *string_leaf(struct cctx *c, uint32_t field, uint8_t conv,
 	p.len = (uint32_t)gn;
 	struct sg_leaf *l = leaf_get(c->s, &p, NULL, 0, 0);
 	/* the longest literal run is a hint every match needs */
-	if (l->hint == SG_NONE && field != SG_KEYWORD && !conv) {
+	if (l->hint == SG_NONE && !conv) {
 		size_t best = 0, bs = 0;
 		for (size_t i = 0; i < gn;) {
 			if (gw[i] != SG_W_LIT) {

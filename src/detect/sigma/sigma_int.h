@@ -85,6 +85,10 @@ struct sg_leaf {
 	uint32_t hint;           /* a literal leaf every match needs, or SG_NONE */
 	uint32_t *trig;          /* units this literal leaf triggers */
 	uint32_t ntrig, trig_cap;
+	uint32_t *ors;           /* OR nodes that hold when this literal leaf does */
+	uint32_t nors, ors_cap;
+	bool keyword;            /* searched in every field of the event */
+	bool limit_warned;       /* a regular expression that hit the match limit was reported */
 	uint32_t cost;
 };
 
@@ -96,6 +100,11 @@ struct sg_node {
 	uint32_t cost;
 	struct sg_node **kids;   /* AND/OR: n; NOT: 1 */
 	struct sg_leaf *leaf;
+	/* An OR with literal children: the scan marks it true when one of them
+	 * matches, so only the other children (rest) need evaluating. */
+	uint32_t orid;
+	uint32_t nrest;
+	struct sg_node **rest;
 };
 
 /* How a rule field is found in events of some source (Security 4688:
@@ -144,6 +153,7 @@ struct sg_unit {
 	uint32_t target;
 	struct sg_node *expr;
 	bool always;             /* no trigger literal: evaluate on every event of its target */
+	bool keywords;           /* has keyword leaves: every field value is searched */
 	uint32_t *eventids;      /* EventID values the detection requires (one of), or NULL */
 	uint32_t neventids;
 };
@@ -227,6 +237,9 @@ struct wh_sigma {
 	uint32_t nfvals, fvals_cap;
 	uint32_t *cand;
 	uint32_t ncand, cand_cap;
+	uint32_t kw_field;                  /* the pseudo-field of keyword literals */
+	uint32_t nors;
+	uint32_t *or_epoch;
 	const struct wh_event *cur_ev;
 	const struct sg_view *cur_view;
 	char convbuf[64 * 32];
