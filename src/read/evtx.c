@@ -236,9 +236,17 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 			wh_error("%s: not an EVTX file: too short", in->name);
 		return NULL;
 	}
+	bool carve = opts && opts->carve;
+	if (memcmp(hdr, "ElfFile", 8) != 0 && memcmp(hdr, "ElfChnk", 8) != 0 && !carve) {
+		/* Only --format evtx gets here; with --carve any bytes are
+		 * searched for records, 64 KiB at a time. */
+		wh_error("%s: not an EVTX file (no ElfFile or ElfChnk signature; --carve searches any bytes for records)",
+			 in->name);
+		return NULL;
+	}
 	struct evtx_reader *r = wh_xcalloc(1, sizeof(*r));
 	r->in = in;
-	r->carve = opts && opts->carve;
+	r->carve = carve;
 	if (memcmp(hdr, "ElfFile", 8) == 0) {
 		/* The rest of the 4 KiB header: the chunks follow it whatever it says. */
 		unsigned char rest[WH_EVTX_FILE_HEADER_SIZE - 8];

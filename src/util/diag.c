@@ -13,6 +13,7 @@ static char last_source[512];
 static unsigned last_count;
 static uint64_t last_hidden;
 
+__attribute__((format(printf, 2, 0)))
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	fputs("whitehawk: ", stderr);

@@ -49,7 +49,7 @@ for fam in 4 6; do
         peer=$(nsx src traceroute -$fam -n -q 3 $m "$dst" 2>/dev/null | hops_of_traceroute)
         check "v$fam whitehawk $wm = traceroute ${m:-(default)}" "$peer" "$ours"
     done
-    peer=$(nsx src mtr -$fam -n -r -c 1 -i 0.1 -Z 1 "$dst" 2>/dev/null | hops_of_mtr)
+    peer=$(nsx src mtr -$fam -n -r -c 1 -i 0.1 -Z 1 -G 0.5 "$dst" 2>/dev/null | hops_of_mtr)
     ours=$(nsx src "$bin" trace -n --json -I "$dst" | hops_of_json)
     # mtr prints '???' for the silent hop like our '*'.
     check "v$fam whitehawk -I = mtr --report" "$peer" "$ours"

@@ -160,3 +160,35 @@ for line in sys.stdin:
         a=[p["addr"] for p in h["probes"] if p["addr"]]
         print(a[0] if a else "*")'
 }
+
+# An ECMP diamond: src - R1 - {A1 - A2 | B1 - B2} - M - dst. R1 balances
+# per flow (fib_multipath_hash_policy=1: addresses, protocol and ports).
+#   hop 1 R1 198.18.0.2; hop 2 A1 198.18.1.2 | B1 198.18.2.2;
+#   hop 3 A2 198.18.3.2 | B2 198.18.4.2; hop 4 M 198.18.5.2; dst 198.18.7.2
+diamond_build() {
+    local n
+    for n in src r1 a1 b1 a2 b2 m dst; do ns_add "$n"; done
+    ns_link src r1 0
+    ns_link r1 a1 1
+    ns_link r1 b1 2
+    ns_link a1 a2 3
+    ns_link b1 b2 4
+    ns_link a2 m 5
+    ns_link b2 m 6
+    ns_link m dst 7
+    nsx r1 sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
+    ip -n "$(ns r1)" route replace 198.18.7.0/24 nexthop via 198.18.1.2 nexthop via 198.18.2.2
+    ip -n "$(ns r1)" -6 route replace 2001:db8:7::/64 nexthop via 2001:db8:1::2 nexthop via 2001:db8:2::2
+    ns_route src 198.18.0.0/16 198.18.0.2;  ns_route src 2001:db8::/32 2001:db8::2
+    ns_route a1 198.18.7.0/24 198.18.3.2;   ns_route a1 2001:db8:7::/64 2001:db8:3::2
+    ns_route a1 198.18.0.0/24 198.18.1.1;   ns_route a1 2001:db8::/64 2001:db8:1::1
+    ns_route b1 198.18.7.0/24 198.18.4.2;   ns_route b1 2001:db8:7::/64 2001:db8:4::2
+    ns_route b1 198.18.0.0/24 198.18.2.1;   ns_route b1 2001:db8::/64 2001:db8:2::1
+    ns_route a2 198.18.7.0/24 198.18.5.2;   ns_route a2 2001:db8:7::/64 2001:db8:5::2
+    ns_route a2 198.18.0.0/16 198.18.3.1;   ns_route a2 2001:db8::/48 2001:db8:3::1
+    ns_route b2 198.18.7.0/24 198.18.6.2;   ns_route b2 2001:db8:7::/64 2001:db8:6::2
+    ns_route b2 198.18.0.0/16 198.18.4.1;   ns_route b2 2001:db8::/48 2001:db8:4::1
+    ns_route m 198.18.0.0/16 198.18.5.1;    ns_route m 2001:db8::/48 2001:db8:5::1
+    ns_route dst 198.18.0.0/16 198.18.7.1;  ns_route dst 2001:db8::/48 2001:db8:7::1
+    ns_no_icmp_ratelimit r1 a1 b1 a2 b2 m dst
+}

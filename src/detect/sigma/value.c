@@ -6,6 +6,7 @@
  * caseless mode does, so the literal prefilter and the lazy matchers agree.
  */
 #include "detect/sigma/sigma_int.h"
+#include "util/diag.h"
 #include "util/num.h"
 #include "util/wtime.h"
 
@@ -322,8 +323,17 @@ bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char
 		if (rc >= 0)
 			return true;
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-		    rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		    rc == PCRE2_ERROR_JIT_STACKLIMIT) {
 			s->stats.regex_limit++;
+			if (!l->limit_warned && s->cur_ev) {
+				/* once per expression: a catastrophic one would say it on every event */
+				((struct sg_leaf *)l)->limit_warned = true;
+				wh_warn("%s: offset %llu: a Sigma regular expression on field '%s' stopped at the "
+					"PCRE2 match limit (counted as no match; further stops are only counted)",
+					s->cur_ev->source, (unsigned long long)s->cur_ev->offset,
+					l->field < s->nfields ? s->fields[l->field].name : "?");
+			}
+		}
 		return false;
 	}
 	default:
