@@ -191,6 +191,18 @@ static void ob_i64(struct obuf *b, int64_t v)
 	ob_put(b, d + i, sizeof(d) - (size_t)i);
 }
 
+/* The keys json_event writes itself; a field of the same name would repeat a
+ * key in the object. */
+static bool header_key(const char *n, uint32_t nl)
+{
+	static const char *const keys[] = { "@timestamp", "@host", "@kind", "@event_id", "@format",
+					     "@source", "@offset", "@record", "@channel" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == nl && memcmp(keys[i], n, nl) == 0)
+			return true;
+	return false;
+}
+
 static void json_event(struct obuf *o, const struct wh_event *ev, struct dup_table *dt)
 {
 	OB_LIT(o, "{\"@timestamp\":");
@@ -227,6 +239,8 @@ static void json_event(struct obuf *o, const struct wh_event *ev, struct dup_tab
 		const struct wh_field *f = &ev->fields[i];
 		if (dups && dt->first[i] != i)
 			continue;   /* printed with its first occurrence */
+		if (f->name[0] == '@' && header_key(f->name, f->nlen))
+			continue;   /* a shipper's "@timestamp": the header above is the event's time */
 		uint32_t count = 1;
 		if (dups)
 			for (uint32_t j = i + 1; j < ev->nfields; j++)

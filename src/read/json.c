@@ -41,6 +41,7 @@ struct json_reader {
 	bool eof;
 	bool in_array;          /* inside a top-level [ ... ] */
 	bool resync;            /* after an error: skip to a line that starts a document */
+	bool bom_checked;
 	struct wh_jdoc doc;
 	struct wh_arena arena;  /* per document */
 	uint64_t docs;
@@ -181,6 +182,12 @@ static void header_field(struct hdr *h, const char *n, uint32_t nl, const char *
 			h->host = v;
 		else if (nl == 5 && memcmp(n, "@kind", 5) == 0)
 			h->kind = wh_kind_parse(v);
+		else if (nl == 9 && memcmp(n, "@event_id", 9) == 0)
+			take_id(h, v, vl);
+		else if (nl == 7 && memcmp(n, "@record", 7) == 0 && !h->record)
+			wh_parse_u64(v, vl, &h->record);
+		else if (nl == 8 && memcmp(n, "@channel", 8) == 0 && !*h->channel)
+			h->channel = v;
 		break;
 	case 'C':
 		if (nl == 7 && memcmp(n, "Channel", 7) == 0)
@@ -604,7 +611,16 @@ static int json_next(void *st, struct wh_event *ev)
 			if (k <= 0)
 				return k;
 		}
-		/* skip whitespace, a BOM, and the commas and brackets of a top-level array */
+		if (!r->bom_checked) {
+			/* a UTF-8 BOM at the start, even when the first read is shorter */
+			while (r->end < 3 && !r->eof)
+				if (refill(r, 0) < 0)
+					return -1;
+			if (r->end >= 3 && memcmp(r->buf, "\xef\xbb\xbf", 3) == 0)
+				r->pos = 3;
+			r->bom_checked = true;
+		}
+		/* skip whitespace, and the commas and brackets of a top-level array */
 		while (r->pos < r->end) {
 			unsigned char c = (unsigned char)r->buf[r->pos];
 			if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
@@ -614,10 +630,7 @@ static int json_next(void *st, struct wh_event *ev)
 			else if (c == ']' && r->in_array) {
 				r->in_array = false;
 				r->pos++;
-			} else if (c == 0xef && r->base + r->pos == 0 && r->end >= 3 &&
-				   (unsigned char)r->buf[1] == 0xbb && (unsigned char)r->buf[2] == 0xbf)
-				r->pos += 3;
-			else
+			} else
 				break;
 		}
 		if (r->pos >= r->end) {
@@ -672,8 +685,22 @@ static int json_next(void *st, struct wh_event *ev)
 			continue;
 		}
 		if (rc == WH_JSON_ERR) {
-			wh_bad_record(r->in->name, r->base + err_at, "invalid JSON: %s", err);
+			/* The offset is where the record starts, so that it can be
+			 * found; the byte at fault is named when it lies further on. */
+			if (err_at == r->pos)
+				wh_bad_record(r->in->name, r->base + r->pos, "invalid JSON: %s", err);
+			else
+				wh_bad_record(r->in->name, r->base + r->pos, "invalid JSON: %s (at offset %llu)",
+					      err, (unsigned long long)(r->base + err_at));
 			r->resync = true;
+			continue;
+		}
+		if (end - r->pos > WH_MAX_RECORD) {
+			/* complete, but over the cap that a document still being read
+			 * is held to: the same limit whichever way it arrived */
+			wh_bad_record(r->in->name, r->base + r->pos,
+				      "JSON document larger than %u MiB skipped", WH_MAX_RECORD >> 20);
+			r->pos = end;
 			continue;
 		}
 		if (r->buf[r->pos] != '{') {
