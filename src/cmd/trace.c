@@ -508,6 +508,7 @@ static int run_trace(int argc, char **argv)
 		if (!window_set)
 			o.window = 16;
 		learn = false;
+		o.scout = false;
 	} else if (style == WH_STYLE_WINDOWS) {
 		if (!method_set)
 			o.method = WH_M_ICMP;
@@ -518,6 +519,7 @@ static int run_trace(int argc, char **argv)
 			o.wait_here = o.wait_near = 0;
 		}
 		learn = false;
+		o.scout = false;
 	}
 	o.learn_wait = learn;
 	if (method_set != 2 && paris >= 0) {
