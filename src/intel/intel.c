@@ -137,8 +137,10 @@ static bool add_net(struct wh_intel *t, const char *feed, const char *threat, si
 	struct wh_prefix p;
 	if (!wh_prefix_parse(v, n, &p))
 		return false;
-	if (p.len == 128)
-		return add_ip(t, feed, threat, tl, v, (size_t)((const char *)memchr(v, '/', n) - v));
+	if (p.len == 128) {
+		const char *slash = memchr(v, '/', n);
+		return add_ip(t, feed, threat, tl, v, slash ? (size_t)(slash - v) : n);
+	}
 	struct wh_ip *k = wh_arena_alloc(&t->arena, sizeof(*k));
 	*k = p.net;
 	bool added;
@@ -908,8 +910,10 @@ size_t wh_intel_parse_ranges(struct wh_intel *t, const char *name, char *buf, si
 		}
 		taken++;
 	}
-	qsort(t->geo.v, t->geo.n, sizeof(*t->geo.v), cmp_range);
-	qsort(t->as.v, t->as.n, sizeof(*t->as.v), cmp_range);
+	if (t->geo.n)
+		qsort(t->geo.v, t->geo.n, sizeof(*t->geo.v), cmp_range);
+	if (t->as.n)
+		qsort(t->as.v, t->as.n, sizeof(*t->as.v), cmp_range);
 	return taken;
 }
 

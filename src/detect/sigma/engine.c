@@ -56,6 +56,7 @@ struct sg_view {
 	uint32_t nalways;
 	bool any;                /* some unit is allowed */
 	bool keywords;           /* some allowed unit searches keywords */
+	uint64_t *scan;          /* bit per field: some allowed unit has literals there */
 };
 
 #define SG_MAX_VIEWS 4096
@@ -108,6 +109,7 @@ void wh_sigma_free(struct wh_sigma *s)
 		hs_free_scratch(s->hs_scratch);
 	for (uint32_t i = 0; i < s->nviews; i++) {
 		free(s->view_list[i]->allowed);
+		free(s->view_list[i]->scan);
 		free(s->view_list[i]->always);
 		free(s->view_list[i]);
 	}
@@ -128,8 +130,10 @@ void wh_sigma_free(struct wh_sigma *s)
 	for (uint32_t i = 0; i < s->ntargets; i++)
 		free(s->targets[i].sels);
 	free(s->targets);
-	for (uint32_t i = 0; i < s->nunits; i++)
+	for (uint32_t i = 0; i < s->nunits; i++) {
 		free(s->units[i].eventids);
+		free(s->units[i].fields);
+	}
 	free(s->units);
 	free(s->entries);
 	free(s->rejects);
@@ -653,14 +657,24 @@ static int cmp_leaf_field(const void *a, const void *b)
 
 /* Walk a unit's tree: note keyword leaves, and give OR nodes with literal
  * children an id that the scan can mark. */
-static void prepare_node(struct wh_sigma *s, struct sg_node *n, bool *kw)
+static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *u)
 {
 	if (n->op == SG_N_LEAF) {
-		*kw |= n->leaf->keyword;
+		const struct sg_leaf *l = n->leaf;
+		u->keywords |= l->keyword;
+		if (is_literal(l) || l->hint != SG_NONE) {
+			uint32_t k;
+			for (k = 0; k < u->nfields && u->fields[k] != l->field; k++)
+				;
+			if (k == u->nfields) {
+				WH_GROW(u->fields, u->nfields + 1, u->fields_cap);
+				u->fields[u->nfields++] = l->field;
+			}
+		}
 		return;
 	}
 	for (uint32_t i = 0; i < n->n; i++)
-		prepare_node(s, n->kids[i], kw);
+		prepare_node(s, n->kids[i], u);
 	if (n->op != SG_N_OR || n->orid)
 		return;
 	uint32_t nlit = 0;
@@ -723,7 +737,7 @@ int wh_sigma_compile(struct wh_sigma *s)
 			s->leaves[i]->keyword = true;
 		}
 	for (uint32_t u = 0; u < s->nunits; u++)
-		prepare_node(s, s->units[u].expr, &s->units[u].keywords);
+		prepare_node(s, s->units[u].expr, &s->units[u]);
 	/* triggers */
 	uint32_t eid = sg_field_id(s, "EventID", 7);
 	struct trig_set ts = { 0 };
@@ -785,6 +799,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 	struct sg_view *v = wh_xcalloc(1, sizeof(*v));
 	size_t words = (s->nunits + 63) / 64 + 1;
 	v->allowed = wh_xcalloc(words, sizeof(uint64_t));
+	v->scan = wh_xcalloc(s->nfields / 64 + 1, sizeof(uint64_t));
 	bool *tmatch = wh_xcalloc(s->ntargets + 1, 1);
 	for (uint32_t t = 0; t < s->ntargets; t++) {
 		const struct sg_target *tg = &s->targets[t];
@@ -806,6 +821,8 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		v->allowed[u / 64] |= 1ull << (u % 64);
 		v->any = true;
 		v->keywords |= un->keywords;
+		for (uint32_t k = 0; k < un->nfields; k++)
+			v->scan[un->fields[k] / 64] |= 1ull << (un->fields[k] % 64);
 		if (un->always) {
 			WH_GROW(v->always, v->nalways + 1, cap);
 			v->always[v->nalways++] = u;
@@ -832,6 +849,7 @@ static const struct sg_view *get_view(struct wh_sigma *s, const struct wh_event 
 		/* so many distinct sources: start the cache again rather than grow */
 		for (uint32_t i = 0; i < s->nviews; i++) {
 			free(s->view_list[i]->allowed);
+			free(s->view_list[i]->scan);
 			free(s->view_list[i]->always);
 			free(s->view_list[i]);
 		}
@@ -1110,7 +1128,9 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		uint32_t fid = (uint32_t)(uintptr_t)slot->val - 1;
 		bind_field(s, fid, f->value, f->vlen);
 		const struct sg_field *fd = &s->fields[fid];
-		if (!fd->scanned || f->vlen == 0)
+		/* no rule this event can reach has literals on the field: the scan
+		 * could only mark leaves nobody will look at */
+		if (!fd->scanned || f->vlen == 0 || !((view->scan[fid / 64] >> (fid % 64)) & 1))
 			continue;
 		c.d = fd->db;
 		c.vlen = f->vlen;

@@ -154,6 +154,8 @@ struct sg_unit {
 	struct sg_node *expr;
 	bool always;             /* no trigger literal: evaluate on every event of its target */
 	bool keywords;           /* has keyword leaves: every field value is searched */
+	uint32_t *fields;        /* fields with literal leaves in its tree */
+	uint32_t nfields, fields_cap;
 	uint32_t *eventids;      /* EventID values the detection requires (one of), or NULL */
 	uint32_t neventids;
 };
