@@ -222,6 +222,11 @@ size_t wh_emit_time_str(int64_t ns, char buf[WH_EMIT_TIME_BUFSZ])
 		frac += WH_NS_PER_SEC;
 		sec--;
 	}
+	if (sec <= INT64_MIN / WH_NS_PER_SEC) {
+		/* the first second of the range: sec * 1e9 would not fit */
+		wh_time_format(ns, digits, buf);
+		return strlen(buf);
+	}
 	if (sec != last_sec) {
 		wh_time_format(sec * WH_NS_PER_SEC, 0, last);
 		last_len = strlen(last) - 1;   /* without the Z */
