@@ -371,6 +371,14 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 	while (!wh_tracer_done(tr)) {
 		if (io->stop && *io->stop)
 			break;
+		/* Read what is waiting before anything can expire: after a long
+		 * wait for the CPU, answers that came in time are in the queue. */
+		for (nfds_t i = 0; i < npf; i++) {
+			if (io->raw)
+				read_raw(io, tr, pf[i].fd, pproto[i]);
+			else
+				read_dgram(io, tr);
+		}
 		int64_t now = wh_clock_ns();
 		while (wh_tracer_next(tr, now, &tx)) {
 			/* Stamped before the send: on a veth path the reply can be
@@ -406,14 +414,6 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 		int rc = ppoll(pf, npf, &ts, NULL);
 		if (rc < 0 && errno != EINTR)
 			return wh_error("poll: %s", strerror(errno));
-		for (nfds_t i = 0; i < npf; i++) {
-			if (!(pf[i].revents & (POLLIN | POLLERR)))
-				continue;
-			if (io->raw)
-				read_raw(io, tr, pf[i].fd, pproto[i]);
-			else
-				read_dgram(io, tr);
-		}
 	}
 	/* Interrupted: report what is known. */
 	wh_tracer_abort(tr, wh_clock_ns());
