@@ -79,14 +79,23 @@ static int take_input(const struct wh_reader *r, struct wh_input *in, void *arg,
 		return -1;
 	x->captures++;
 	struct wh_rawpkt rp;
-	struct wh_pkt p;
+	struct wh_pkt batch[WH_FLOW_BATCH];
+	uint64_t offs[WH_FLOW_BATCH];
+	size_t nb = 0;
 	int rc;
 	uint64_t n = 0;
 	while ((rc = wh_capture_next(cap, &rp)) == 1) {
 		n++;
-		if (wh_capture_decode(in->name, &rp, &p, &x->ds))
-			wh_flowtab_add(x->ft, &p, in->name, rp.offset);
+		/* the batch keeps decoded fields only; the flow table reads no payload */
+		if (wh_capture_decode(in->name, &rp, &batch[nb], &x->ds)) {
+			offs[nb] = rp.offset;
+			if (++nb == WH_FLOW_BATCH) {
+				wh_flowtab_add_batch(x->ft, batch, nb, in->name, offs);
+				nb = 0;
+			}
+		}
 	}
+	wh_flowtab_add_batch(x->ft, batch, nb, in->name, offs);
 	wh_capture_close(cap);
 	x->packets += n;
 	*records = n;

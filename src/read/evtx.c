@@ -75,6 +75,10 @@ static int evtx_sniff(const unsigned char *b, size_t n)
 {
 	if (n >= 8 && (memcmp(b, "ElfFile", 8) == 0 || memcmp(b, "ElfChnk", 8) == 0))
 		return 100;
+	/* A log whose header was never written (or was wiped): a chunk where
+	 * the first one belongs. */
+	if (n >= WH_EVTX_FILE_HEADER_SIZE + 8 && memcmp(b + WH_EVTX_FILE_HEADER_SIZE, "ElfChnk", 8) == 0)
+		return 90;
 	return 0;
 }
 
@@ -237,17 +241,14 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 		return NULL;
 	}
 	bool carve = opts && opts->carve;
-	if (memcmp(hdr, "ElfFile", 8) != 0 && memcmp(hdr, "ElfChnk", 8) != 0 && !carve) {
-		/* Only --format evtx gets here; with --carve any bytes are
-		 * searched for records, 64 KiB at a time. */
-		wh_error("%s: not an EVTX file (no ElfFile or ElfChnk signature; --carve searches any bytes for records)",
-			 in->name);
-		return NULL;
-	}
 	struct evtx_reader *r = wh_xcalloc(1, sizeof(*r));
 	r->in = in;
 	r->carve = carve;
-	if (memcmp(hdr, "ElfFile", 8) == 0) {
+	bool bare = memcmp(hdr, "ElfChnk", 8) == 0;
+	/* No file header where it should be: the chunks may still follow it
+	 * (a log whose header was never flushed); checked on the first block. */
+	bool header_lost = !bare && memcmp(hdr, "ElfFile", 8) != 0;
+	if (!bare) {
 		/* The rest of the 4 KiB header: the chunks follow it whatever it says. */
 		unsigned char rest[WH_EVTX_FILE_HEADER_SIZE - 8];
 		got = wh_input_read_full(in, rest, sizeof(rest));
@@ -258,9 +259,6 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 		r->next_off = 8 + (uint64_t)got;
 		if (got < (ssize_t)sizeof(rest))
 			r->eof = true;
-	} else {
-		/* A bare chunk: the signature just read is the start of block 0. */
-		r->next_off = 0;
 	}
 	unsigned threads = opts && opts->threads > 1 ? opts->threads : 1;
 	if (threads > MAX_THREADS)
@@ -290,23 +288,42 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 	r->parsers = wh_xcalloc(r->nparsers, sizeof(*r->parsers));
 	for (unsigned i = 0; i < r->nparsers; i++)
 		r->parsers[i] = wh_evtx_parser_new(TEMPLATE_CACHE_BYTES / r->nparsers);
-	if (r->next_off == 0) {
-		/* Bare chunk: put the 8 bytes back in front of the first block. */
+	if (bare || header_lost) {
+		/* Read the first block now: a bare chunk gets its 8 bytes back
+		 * in front, a file without a header shows whether a chunk
+		 * follows it. */
 		struct slot *s = &r->slots[0];
-		memcpy(s->own, hdr, 8);
-		got = wh_input_read_full(in, s->own + 8, WH_EVTX_CHUNK_SIZE - 8);
+		size_t have = 0;
+		if (bare) {
+			memcpy(s->own, hdr, 8);
+			have = 8;
+		}
+		got = r->eof ? 0 : wh_input_read_full(in, s->own + have, WH_EVTX_CHUNK_SIZE - have);
 		if (got < 0) {
 			r->nthreads = 0;
 			evtx_close(r);
 			return NULL;
 		}
-		s->len = 8 + (size_t)got;
-		s->file_off = 0;
-		r->next_off = s->len;
+		s->len = have + (size_t)got;
+		s->buf = s->own;
+		s->file_off = r->next_off;
+		r->next_off += s->len;
 		if (s->len < WH_EVTX_CHUNK_SIZE)
 			r->eof = true;
 		s->state = SLOT_FILLED;
 		r->fill_seq = 1;
+		if (header_lost) {
+			if ((s->len < 8 || memcmp(s->own, "ElfChnk", 8) != 0) && !carve) {
+				/* Only --format evtx gets here; with --carve any
+				 * bytes are searched for records. */
+				wh_error("%s: not an EVTX file (no ElfFile or ElfChnk signature; --carve searches any bytes for records)",
+					 in->name);
+				r->nthreads = 0;
+				evtx_close(r);
+				return NULL;
+			}
+			wh_note(in->name, "offset 0: no EVTX file header (never written, or damaged): reading the chunks after it");
+		}
 	}
 	if (r->nthreads) {
 		pthread_mutex_init(&r->mu, NULL);

@@ -27,8 +27,8 @@
  * MAX_NEST deep; the work per record (ops run) and per chunk (template
  * bytes compiled) is capped, so hostile input costs bounded time.
  */
-#include "read/evtx_parse.h"
 #include "read/evtx_fmt.h"
+#include "read/evtx_int.h"
 #include "util/hash.h"
 #include "util/wtime.h"
 #include "util/xalloc.h"
@@ -37,151 +37,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <isa-l/crc.h>
-
-#define SUB_LIT 0xffffu
-#define MAX_NEST 8                /* nested BinXML fragments in one record */
-#define MAX_DEPTH 64              /* element nesting */
-#define MAX_VALUES 8192           /* substitution values of one instance */
-#define MAX_OPS_PER_RECORD 65536  /* ops run for one record, nested included */
-#define COMPILE_BUDGET (8u * WH_EVTX_CHUNK_SIZE)  /* template bytes compiled per chunk */
-#define TMAP_SIZE 1024            /* templates remembered per chunk (power of two) */
-#define MAX_BUILD_TEXT (1u << 20) /* names and literals of one program */
-#define MAX_ERRS 4096             /* error messages kept per chunk */
-#define TEXT_BLOCK (256u * 1024)
-
-enum ctx {
-	CTX_DOC,        /* outside any element */
-	CTX_EVENT,      /* in <Event> */
-	CTX_SYSTEM,     /* in <System> */
-	CTX_SYSITEM,    /* in a child of <System>: its text and attributes are fields */
-	CTX_EVENTDATA,  /* in <EventData> */
-	CTX_DATA,       /* in <Data> (or another child of EventData): its text is a field */
-	CTX_USERDATA,   /* in <UserData> or below: leaf elements are fields */
-	CTX_IGNORE,     /* content dropped */
-};
-
-enum role { ROLE_NONE, ROLE_EVENTID, ROLE_PROVIDER, ROLE_CHANNEL, ROLE_COMPUTER, ROLE_TIME,
-	    ROLE_UTCTIME, ROLE_RECORDID };
-
-enum op_kind { OP_FIELD, OP_NESTED };
-
-enum op_flags {
-	OPF_SKIP_EMPTY = 1,   /* no field when the value is empty (attributes, System items) */
-	OPF_NAME_SUB = 2,     /* the name is the text of substitution name_sub */
-};
-
-struct piece {
-	const char *lit;      /* literal text (SUB_LIT) */
-	uint32_t len;
-	uint16_t sub;         /* substitution number, or SUB_LIT */
-	uint8_t ctx;          /* where a nested fragment in this value would be read */
-};
-
-struct op {
-	const char *name;
-	uint32_t nlen;
-	uint32_t first;       /* pieces[first .. first + npieces) */
-	uint32_t npieces;
-	uint16_t sub;         /* OP_NESTED: the substitution */
-	uint16_t name_sub;
-	uint8_t kind, role, flags, ctx;
-};
-
-struct prog {
-	const struct op *ops;
-	const struct piece *pieces;
-	uint32_t nops;
-	bool persistent;      /* lives as long as the events: literals may be pointed at */
-	const char *err;      /* a definition that does not compile (remembered per chunk) */
-};
-
-struct val {
-	const unsigned char *p;
-	uint32_t size;
-	uint8_t type;
-};
-
-struct cache_ent {
-	unsigned char guid[16];
-	uint32_t size;
-	uint8_t ctx;
-	uint64_t hash;
-	struct prog *prog;
-};
-
-struct tmap_ent {
-	uint32_t gen;
-	uint32_t key;
-	struct prog *prog;
-};
-
-/* ---- the program builder ---- */
-
-struct bpiece {
-	uint32_t lit;        /* offset in b->str */
-	uint32_t len;
-	uint16_t sub;
-	uint8_t ctx;
-};
-
-struct bop {
-	uint32_t name, nlen; /* offset in b->str */
-	uint32_t first, npieces;
-	uint16_t sub, name_sub;
-	uint8_t kind, role, flags, ctx;
-};
-
-struct frame {
-	uint8_t ctx;
-	bool has_child;
-	bool has_attr;
-	bool name_sub;           /* the field name is substitution fname_sub */
-	uint16_t fname_sub;
-	uint32_t piece_base;     /* this element's pieces start here in pstack */
-	uint32_t name, nlen;     /* element name in b->str */
-	uint32_t fname, fnlen;   /* field name (Data's Name attribute) in b->str */
-};
-
-struct builder {
-	char *str;
-	size_t slen, scap;
-	struct bpiece *pstack;
-	size_t psp, pscap;
-	struct bpiece *pieces;
-	size_t np, pcap;
-	struct bop *ops;
-	size_t nops, ocap;
-	struct frame frames[MAX_DEPTH + 1];
-	int depth;
-	bool template_mode;      /* substitution tokens allowed */
-};
-
-struct wh_evtx_parser {
-	/* The chunk being read */
-	const unsigned char *c;
-	uint32_t n;
-	uint32_t gen;
-	uint32_t compiled;       /* template bytes compiled in this chunk */
-	uint32_t tmap_count;
-	struct tmap_ent tmap[TMAP_SIZE];
-	bool dep_ids;            /* elements carry a dependency id (learned, per chunk) */
-	/* Templates of the file */
-	struct cache_ent *cache;
-	size_t ccap, ccount;
-	struct wh_arena cache_arena;
-	struct builder b;
-	struct wh_arena scratch; /* throw-away programs of one record */
-	struct val *vals[MAX_NEST + 1];
-	size_t vcap[MAX_NEST + 1];
-	/* The record being read */
-	struct wh_evtx_out *out;
-	struct wh_evtx_rec rec;
-	int64_t t_created, t_utc;
-	uint32_t ops_left;
-	const char *err;
-	uint32_t err_off;
-	char errbuf[96];
-};
 
 static const char empty[] = "";
 
@@ -387,7 +242,7 @@ void wh_evtx_parser_free(struct wh_evtx_parser *p)
 	free(p);
 }
 
-static int fail(struct wh_evtx_parser *p, uint32_t off, const char *msg)
+int wh_evtx_fail(struct wh_evtx_parser *p, uint32_t off, const char *msg)
 {
 	if (!p->err) {
 		p->err = msg;
@@ -414,591 +269,6 @@ static uint64_t def_hash(const unsigned char *b, size_t n)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 29;
 	return h;
-}
-
-/* ---- builder helpers ---- */
-
-/* Append bytes to the builder's text, NUL-terminated; returns the offset or -1. */
-static int64_t b_str(struct builder *b, const char *s, size_t n)
-{
-	if (b->slen + n + 1 > MAX_BUILD_TEXT)
-		return -1;
-	WH_GROW(b->str, b->slen + n + 1, b->scap);
-	size_t at = b->slen;
-	memcpy(b->str + at, s, n);
-	b->str[at + n] = '\0';
-	b->slen += n + 1;
-	return (int64_t)at;
-}
-
-/* Room for n more bytes of text at the end (written by the caller, then b_str_done). */
-static char *b_str_room(struct builder *b, size_t n)
-{
-	if (b->slen + n + 1 > MAX_BUILD_TEXT)
-		return NULL;
-	WH_GROW(b->str, b->slen + n + 1, b->scap);
-	return b->str + b->slen;
-}
-
-static uint32_t b_str_done(struct builder *b, size_t len)
-{
-	size_t at = b->slen;
-	b->str[at + len] = '\0';
-	b->slen += len + 1;
-	return (uint32_t)at;
-}
-
-static void b_push_piece(struct builder *b, uint32_t lit, uint32_t len, uint16_t sub, uint8_t ctx)
-{
-	WH_GROW(b->pstack, b->psp + 1, b->pscap);
-	b->pstack[b->psp++] = (struct bpiece){ lit, len, sub, ctx };
-}
-
-static struct bop *b_op(struct builder *b)
-{
-	WH_GROW(b->ops, b->nops + 1, b->ocap);
-	struct bop *o = &b->ops[b->nops++];
-	memset(o, 0, sizeof(*o));
-	return o;
-}
-
-/* An op whose pieces are pstack[from .. psp). */
-static void b_field(struct builder *b, uint32_t name, uint32_t nlen, size_t from, uint8_t flags,
-		    uint8_t role)
-{
-	size_t k = b->psp - from;
-	WH_GROW(b->pieces, b->np + k, b->pcap);
-	memcpy(b->pieces + b->np, b->pstack + from, k * sizeof(struct bpiece));
-	struct bop *o = b_op(b);
-	o->kind = OP_FIELD;
-	o->name = name;
-	o->nlen = nlen;
-	o->first = (uint32_t)b->np;
-	o->npieces = (uint32_t)k;
-	o->flags = flags;
-	o->role = role;
-	b->np += k;
-}
-
-static bool name_is(const struct builder *b, uint32_t off, uint32_t len, const char *lit)
-{
-	size_t ll = strlen(lit);
-	return len == ll && memcmp(b->str + off, lit, ll) == 0;
-}
-
-static uint8_t ctx_enter(uint8_t parent, const struct builder *b, uint32_t name, uint32_t nlen)
-{
-	switch (parent) {
-	case CTX_DOC:
-		return name_is(b, name, nlen, "Event") ? CTX_EVENT : CTX_USERDATA;
-	case CTX_EVENT:
-		if (name_is(b, name, nlen, "System"))
-			return CTX_SYSTEM;
-		if (name_is(b, name, nlen, "EventData"))
-			return CTX_EVENTDATA;
-		if (name_is(b, name, nlen, "RenderingInfo"))
-			return CTX_IGNORE;
-		return CTX_USERDATA;   /* UserData, ProcessingErrorData, DebugData ... */
-	case CTX_SYSTEM: return CTX_SYSITEM;
-	case CTX_EVENTDATA: return CTX_DATA;
-	case CTX_USERDATA: return CTX_USERDATA;
-	default: return CTX_IGNORE;
-	}
-}
-
-/* ---- reading BinXML pieces ---- */
-
-/*
- * A name structure at chunk offset `at`: next offset (4), hash (2), count
- * (2), count UTF-16 units, NUL (2). When it sits right where the reader is
- * (*pos == at) it is inline and *pos moves past it. Returns its UTF-8 text
- * offset in b->str and length, or -1.
- */
-static int read_name(struct wh_evtx_parser *p, uint32_t at, uint32_t *pos, uint32_t end,
-		     uint32_t *off, uint32_t *len)
-{
-	const unsigned char *c = p->c;
-	if ((uint64_t)at + 8 > p->n)
-		return fail(p, *pos, "name offset outside the chunk");
-	uint32_t count = wh_le16(c + at + 6);
-	uint64_t stop = (uint64_t)at + 8 + 2 * (uint64_t)count + 2;
-	if (stop > p->n)
-		return fail(p, at, "name runs past the chunk");
-	if (at == *pos) {
-		if (stop > end)
-			return fail(p, at, "inline name runs past its fragment");
-		*pos = (uint32_t)stop;
-	}
-	char *dst = b_str_room(&p->b, 3 * (size_t)count);
-	if (!dst)
-		return fail(p, at, "template too large");
-	size_t l = wh_evtx_utf16(c + at + 8, 2 * (size_t)count, dst);
-	*off = b_str_done(&p->b, l);
-	*len = (uint32_t)l;
-	return 0;
-}
-
-/* Whether a name structure can sit at `at` for an element whose name field ends at `q`. */
-static bool name_plausible(const struct wh_evtx_parser *p, uint32_t at, uint32_t q, uint32_t start,
-			   uint32_t end)
-{
-	if ((uint64_t)at + 10 > p->n || at < WH_EVTX_CHUNK_HEADER_SIZE)
-		return false;     /* names live among the records, after the chunk header */
-	if (at != q && at >= start)
-		return false;     /* a shared name was written before its first use */
-	uint32_t count = wh_le16(p->c + at + 6);
-	if (count == 0)
-		return false;
-	uint64_t stop = (uint64_t)at + 8 + 2 * (uint64_t)count;
-	if (stop + 2 > p->n || (at == q && stop + 2 > end))
-		return false;
-	return wh_le16(p->c + stop) == 0;
-}
-
-static int c_content(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end, bool top);
-
-/* A literal text piece of UTF-16 (units at c[at], count units) for the current element. */
-static int c_text(struct wh_evtx_parser *p, uint32_t at, uint32_t count)
-{
-	struct builder *b = &p->b;
-	struct frame *f = &b->frames[b->depth];
-	if (f->ctx != CTX_SYSITEM && f->ctx != CTX_DATA && f->ctx != CTX_USERDATA)
-		return 0;
-	if (b->depth == 0)
-		return 0;   /* text around a nested fragment belongs to its parent */
-	char *dst = b_str_room(b, 3 * (size_t)count);
-	if (!dst)
-		return fail(p, at, "template too large");
-	size_t l = wh_evtx_utf16(p->c + at, 2 * (size_t)count, dst);
-	uint32_t o = b_str_done(b, l);
-	b_push_piece(b, o, (uint32_t)l, SUB_LIT, CTX_IGNORE);
-	return 0;
-}
-
-static int c_lit(struct wh_evtx_parser *p, const char *s, size_t n)
-{
-	struct builder *b = &p->b;
-	struct frame *f = &b->frames[b->depth];
-	if (b->depth == 0 ||
-	    (f->ctx != CTX_SYSITEM && f->ctx != CTX_DATA && f->ctx != CTX_USERDATA))
-		return 0;
-	int64_t o = b_str(b, s, n);
-	if (o < 0)
-		return fail(p, 0, "template too large");
-	b_push_piece(b, (uint32_t)o, (uint32_t)n, SUB_LIT, CTX_IGNORE);
-	return 0;
-}
-
-static size_t utf8_put(char *out, uint32_t c)
-{
-	if (c == 0 || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		c = 0xfffd;
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18);
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-/* A substitution token in the current element. */
-static int c_subst(struct wh_evtx_parser *p, uint16_t id, uint8_t type)
-{
-	struct builder *b = &p->b;
-	struct frame *f = &b->frames[b->depth];
-	if (!b->template_mode)
-		return 0;   /* no values outside a template: nothing to put there */
-	uint8_t ctx = f->ctx;
-	if (b->depth > 0) {
-		switch (ctx) {
-		case CTX_SYSITEM:
-		case CTX_DATA:
-			b_push_piece(b, 0, 0, id, CTX_IGNORE);
-			return 0;
-		case CTX_USERDATA:
-			if ((type & 0x7f) == WH_EVTX_BINXML) {
-				f->has_child = true;
-				break;
-			}
-			b_push_piece(b, 0, 0, id, CTX_USERDATA);
-			return 0;
-		default:
-			break;
-		}
-	}
-	if (ctx == CTX_IGNORE)
-		return 0;
-	/* Where no text is kept, a value can still be a nested fragment. */
-	struct bop *o = b_op(b);
-	o->kind = OP_NESTED;
-	o->sub = id;
-	o->ctx = f->ctx;
-	return 0;
-}
-
-/* Value-like tokens (text, substitution, references, CDATA) at *pos. */
-static int c_value_token(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end)
-{
-	const unsigned char *c = p->c;
-	uint32_t at = *pos;
-	unsigned tok = c[at] & 0xbf;
-	char tmp[16];
-	switch (tok) {
-	case 0x05: {   /* Value: type, then a UTF-16 string with a unit count */
-		if (at + 4 > end)
-			return fail(p, at, "value token past its fragment");
-		unsigned type = c[at + 1];
-		if (type != WH_EVTX_STRING)
-			return fail(p, at, "value token of a type other than string");
-		uint32_t count = wh_le16(c + at + 2);
-		if ((uint64_t)at + 4 + 2 * (uint64_t)count > end)
-			return fail(p, at, "value text past its fragment");
-		*pos = at + 4 + 2 * count;
-		return c_text(p, at + 4, count);
-	}
-	case 0x07: {   /* CDATA */
-		if (at + 3 > end)
-			return fail(p, at, "CDATA past its fragment");
-		uint32_t count = wh_le16(c + at + 1);
-		if ((uint64_t)at + 3 + 2 * (uint64_t)count > end)
-			return fail(p, at, "CDATA past its fragment");
-		*pos = at + 3 + 2 * count;
-		return c_text(p, at + 3, count);
-	}
-	case 0x08: {   /* character reference */
-		if (at + 3 > end)
-			return fail(p, at, "character reference past its fragment");
-		*pos = at + 3;
-		return c_lit(p, tmp, utf8_put(tmp, wh_le16(c + at + 1)));
-	}
-	case 0x09: {   /* entity reference: &name; */
-		if (at + 5 > end)
-			return fail(p, at, "entity reference past its fragment");
-		uint32_t q = at + 5, no, nl;
-		size_t mark = p->b.slen;
-		if (read_name(p, wh_le32(c + at + 1), &q, end, &no, &nl) < 0)
-			return -1;
-		*pos = q;
-		static const char *const ents[][2] = {
-			{ "lt", "<" }, { "gt", ">" }, { "amp", "&" }, { "quot", "\"" }, { "apos", "'" },
-		};
-		const char *txt = NULL;
-		for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
-			if (name_is(&p->b, no, nl, ents[i][0]))
-				txt = ents[i][1];
-		if (txt) {
-			p->b.slen = mark;
-			return c_lit(p, txt, 1);
-		}
-		char buf[80];
-		int k = snprintf(buf, sizeof(buf), "&%.64s;", p->b.str + no);
-		p->b.slen = mark;
-		return c_lit(p, buf, (size_t)k < sizeof(buf) ? (size_t)k : sizeof(buf) - 1);
-	}
-	case 0x0d:
-	case 0x0e:     /* normal and optional substitution: id, type */
-		if (at + 4 > end)
-			return fail(p, at, "substitution past its fragment");
-		*pos = at + 4;
-		return c_subst(p, wh_le16(c + at + 1), c[at + 3]);
-	default:
-		return fail(p, at, "unexpected token in a value");
-	}
-}
-
-static bool is_value_token(unsigned t)
-{
-	t &= 0xbf;
-	return t == 0x05 || t == 0x07 || t == 0x08 || t == 0x09 || t == 0x0d || t == 0x0e;
-}
-
-/* An attribute of the element in frame f. */
-static int c_attribute(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end)
-{
-	struct builder *b = &p->b;
-	const unsigned char *c = p->c;
-	uint32_t at = *pos;
-	if (at + 5 > end)
-		return fail(p, at, "attribute past its fragment");
-	uint32_t q = at + 5, an, al;
-	if (read_name(p, wh_le32(c + at + 1), &q, end, &an, &al) < 0)
-		return -1;
-	struct frame *f = &b->frames[b->depth];
-	f->has_attr = true;
-	uint8_t saved = f->ctx;
-	size_t base = b->psp;
-	/* Attribute values are kept only where they become fields; the
-	 * context is switched so that c_subst and c_text keep their pieces. */
-	bool keep = saved == CTX_SYSITEM || (saved == CTX_DATA && name_is(b, an, al, "Name"));
-	f->ctx = keep ? CTX_DATA : CTX_IGNORE;
-	while (q < end && is_value_token(c[q]))
-		if (c_value_token(p, &q, end) < 0)
-			return -1;
-	f->ctx = saved;
-	*pos = q;
-	if (!keep)
-		return 0;
-	if (saved == CTX_SYSITEM) {
-		/* Element_Attribute */
-		char *dst = b_str_room(b, (size_t)f->nlen + 1 + al);
-		if (!dst)
-			return fail(p, at, "template too large");
-		memcpy(dst, b->str + f->name, f->nlen);
-		dst[f->nlen] = '_';
-		memcpy(dst + f->nlen + 1, b->str + an, al);
-		uint32_t nl = f->nlen + 1 + al;
-		uint32_t no = b_str_done(b, nl);
-		uint8_t role = name_is(b, no, nl, "Provider_Name")            ? ROLE_PROVIDER
-			       : name_is(b, no, nl, "TimeCreated_SystemTime") ? ROLE_TIME
-									: ROLE_NONE;
-		b_field(b, no, nl, base, OPF_SKIP_EMPTY, role);
-		b->psp = base;
-		return 0;
-	}
-	/* Data Name="...": the field's name, literal or a substitution. */
-	size_t k = b->psp - base;
-	if (k == 1 && b->pstack[base].sub != SUB_LIT) {
-		f->name_sub = true;
-		f->fname_sub = b->pstack[base].sub;
-	} else {
-		size_t total = 0;
-		for (size_t i = base; i < b->psp; i++)
-			total += b->pstack[i].sub == SUB_LIT ? b->pstack[i].len : 0;
-		char *dst = b_str_room(b, total);
-		if (!dst)
-			return fail(p, at, "template too large");
-		size_t o = 0;
-		for (size_t i = base; i < b->psp; i++)
-			if (b->pstack[i].sub == SUB_LIT) {
-				memcpy(dst + o, b->str + b->pstack[i].lit, b->pstack[i].len);
-				o += b->pstack[i].len;
-			}
-		f->fname = b_str_done(b, o);
-		f->fnlen = (uint32_t)o;
-	}
-	b->psp = base;
-	return 0;
-}
-
-/* The element at *pos (an OpenStartElement token). */
-static int c_element(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end)
-{
-	struct builder *b = &p->b;
-	const unsigned char *c = p->c;
-	uint32_t at = *pos;
-	bool has_attrs = c[at] & 0x40;
-	if (b->depth >= MAX_DEPTH)
-		return fail(p, at, "elements nested too deep");
-	/* token, [dependency id (2)], data size (4), name offset (4). Some
-	 * writers leave the dependency id out; which layout holds is decided
-	 * by where the name offset points. */
-	uint32_t q1 = at + 11, q0 = at + 9, q;
-	bool with = p->dep_ids;
-	uint32_t qa = with ? q1 : q0, qb = with ? q0 : q1;
-	if (qa <= end && name_plausible(p, wh_le32(c + qa - 4), qa, at, end)) {
-		q = qa;
-	} else if (qb <= end && name_plausible(p, wh_le32(c + qb - 4), qb, at, end)) {
-		q = qb;
-		p->dep_ids = !with;
-	} else {
-		return fail(p, at, "element name offset is not valid");
-	}
-	uint32_t name, nlen;
-	if (read_name(p, wh_le32(c + q - 4), &q, end, &name, &nlen) < 0)
-		return -1;
-	if (has_attrs) {
-		if (q + 4 > end)
-			return fail(p, at, "attribute list past its fragment");
-		q += 4;
-	}
-	struct frame *parent = &b->frames[b->depth];
-	parent->has_child = true;
-	struct frame *f = &b->frames[++b->depth];
-	memset(f, 0, sizeof(*f));
-	f->ctx = ctx_enter(parent->ctx, b, name, nlen);
-	f->name = name;
-	f->nlen = nlen;
-	f->fname = name;
-	f->fnlen = nlen;
-	f->piece_base = (uint32_t)b->psp;
-	while (q < end && (c[q] & 0xbf) == 0x06)
-		if (c_attribute(p, &q, end) < 0)
-			return -1;
-	if (q >= end)
-		return fail(p, at, "element not closed");
-	if (c[q] == 0x02) {
-		q++;
-		if (c_content(p, &q, end, false) < 0)
-			return -1;
-	} else if (c[q] == 0x03) {
-		q++;
-	} else {
-		return fail(p, q, "expected the end of a start tag");
-	}
-	*pos = q;
-	/* The element is complete: its field, if it makes one. */
-	switch (f->ctx) {
-	case CTX_SYSITEM: {
-		uint8_t role = name_is(b, f->name, f->nlen, "EventID")   ? ROLE_EVENTID
-			       : name_is(b, f->name, f->nlen, "Channel")  ? ROLE_CHANNEL
-			       : name_is(b, f->name, f->nlen, "Computer") ? ROLE_COMPUTER
-			       : name_is(b, f->name, f->nlen, "EventRecordID") ? ROLE_RECORDID
-									  : ROLE_NONE;
-		b_field(b, f->name, f->nlen, f->piece_base, OPF_SKIP_EMPTY, role);
-		break;
-	}
-	case CTX_DATA:
-		b_field(b, f->fname, f->fnlen, f->piece_base, 0,
-			name_is(b, f->fname, f->fnlen, "UtcTime") && !f->name_sub ? ROLE_UTCTIME
-										  : ROLE_NONE);
-		if (f->name_sub) {
-			b->ops[b->nops - 1].flags |= OPF_NAME_SUB;
-			b->ops[b->nops - 1].name_sub = f->fname_sub;
-		}
-		break;
-	case CTX_USERDATA:
-		/* A leaf below the section element (UserData itself is not a field). */
-		if (!f->has_child && b->frames[b->depth - 1].ctx == CTX_USERDATA)
-			b_field(b, f->name, f->nlen, f->piece_base, 0, ROLE_NONE);
-		break;
-	default:
-		break;
-	}
-	b->psp = f->piece_base;
-	b->depth--;
-	return 0;
-}
-
-/* Tokens up to the end of the current element (or of the fragment when top). */
-static int c_content(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end, bool top)
-{
-	const unsigned char *c = p->c;
-	uint32_t q = *pos;
-	for (;;) {
-		if (q >= end) {
-			if (top)
-				break;
-			return fail(p, q, "element not closed");
-		}
-		unsigned t = c[q];
-		switch (t & 0xbf) {
-		case 0x00:
-			if (!top)
-				return fail(p, q, "fragment ends inside an element");
-			*pos = q + 1;
-			return 0;
-		case 0x01:
-			if (c_element(p, &q, end) < 0)
-				return -1;
-			break;
-		case 0x04:
-			if (top)
-				return fail(p, q, "end tag outside any element");
-			*pos = q + 1;
-			return 0;
-		case 0x05:
-		case 0x07:
-		case 0x08:
-		case 0x09:
-		case 0x0d:
-		case 0x0e:
-			if (c_value_token(p, &q, end) < 0)
-				return -1;
-			break;
-		case 0x0a:   /* processing instruction target: a name offset */
-			if (q + 5 > end)
-				return fail(p, q, "processing instruction past its fragment");
-			{
-				uint32_t r = q + 5, no, nl;
-				size_t mark = p->b.slen;
-				if (read_name(p, wh_le32(c + q + 1), &r, end, &no, &nl) < 0)
-					return -1;
-				p->b.slen = mark;
-				q = r;
-			}
-			break;
-		case 0x0b:   /* processing instruction data: counted UTF-16 */
-			if (q + 3 > end || (uint64_t)q + 3 + 2 * (uint64_t)wh_le16(c + q + 1) > end)
-				return fail(p, q, "processing instruction past its fragment");
-			q += 3 + 2 * wh_le16(c + q + 1);
-			break;
-		case 0x0f:
-			if (!top)
-				return fail(p, q, "fragment header inside an element");
-			q += 4;
-			break;
-		default: {
-			snprintf(p->errbuf, sizeof(p->errbuf), "unknown BinXML token 0x%02x", t);
-			return fail(p, q, p->errbuf);
-		}
-		}
-	}
-	*pos = q;
-	return 0;
-}
-
-static void b_reset(struct builder *b, uint8_t entry_ctx, bool template_mode)
-{
-	b->slen = b->psp = b->np = b->nops = 0;
-	b->depth = 0;
-	memset(&b->frames[0], 0, sizeof(b->frames[0]));
-	b->frames[0].ctx = entry_ctx;
-	b->template_mode = template_mode;
-}
-
-/* Copy the built program into arena a (one block); NULL when the arena is full. */
-static struct prog *b_finish(struct builder *b, struct wh_arena *a, bool persistent)
-{
-	size_t sz = sizeof(struct prog) + b->nops * sizeof(struct op) + b->np * sizeof(struct piece) +
-		    b->slen;
-	unsigned char *m = wh_arena_alloc(a, sz);
-	if (!m)
-		return NULL;
-	struct prog *pg = (struct prog *)m;
-	struct op *ops = (struct op *)(pg + 1);
-	struct piece *pcs = (struct piece *)(ops + b->nops);
-	char *str = (char *)(pcs + b->np);
-	memcpy(str, b->str, b->slen);
-	for (size_t i = 0; i < b->np; i++) {
-		const struct bpiece *s = &b->pieces[i];
-		pcs[i] = (struct piece){ str + s->lit, s->len, s->sub, s->ctx };
-	}
-	uint32_t k = 0;
-	for (size_t i = 0; i < b->nops; i++) {
-		const struct bop *s = &b->ops[i];
-		ops[k++] = (struct op){
-			.name = str + s->name,
-			.nlen = s->nlen,
-			.first = s->first,
-			.npieces = s->npieces,
-			.sub = s->sub,
-			.name_sub = s->name_sub,
-			.kind = s->kind,
-			.role = s->role,
-			.flags = s->flags,
-			.ctx = s->ctx,
-		};
-	}
-	pg->ops = ops;
-	pg->pieces = pcs;
-	pg->nops = k;
-	pg->persistent = persistent;
-	pg->err = NULL;
-	return pg;
 }
 
 /* ---- templates ---- */
@@ -1074,18 +344,18 @@ static struct prog *template_prog(struct wh_evtx_parser *p, uint32_t def, uint8_
 			pg = &bad_template;
 		} else {
 			p->compiled += size;
-			b_reset(&p->b, ctx, true);
+			wh_evtx_compile_reset(&p->b, ctx, true);
 			uint32_t q = body;
 			/* On failure p->err keeps the reason for this record; later
 			 * records of the chunk find the bad mark in the map. */
-			if (c_content(p, &q, body + size, true) < 0) {
+			if (wh_evtx_compile_content(p, &q, body + size, true) < 0) {
 				pg = &bad_template;
 			} else {
-				pg = b_finish(&p->b, &p->cache_arena, true);
+				pg = wh_evtx_compile_finish(&p->b, &p->cache_arena, true);
 				if (pg)
 					cache_add(p, guid, size, h, ctx, pg);
 				else
-					pg = b_finish(&p->b, &p->out->spill, true);
+					pg = wh_evtx_compile_finish(&p->b, &p->out->spill, true);
 			}
 		}
 	}
@@ -1211,7 +481,7 @@ static int add_array(struct wh_evtx_parser *p, const char *name, size_t nl, cons
 				j += 2;
 			char *dst = text_reserve(o, (j - i) / 2 * 3 + 1);
 			if (!dst)
-				return fail(p, 0, "chunk expands past the output cap");
+				return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 			size_t l = wh_evtx_utf16(b + i, j - i, dst);
 			text_commit(o, l);
 			add_field(p, name, nl, dst, l);
@@ -1224,7 +494,7 @@ static int add_array(struct wh_evtx_parser *p, const char *name, size_t nl, cons
 		/* Not a whole number of items: kept as one value, in hex. */
 		char *dst = text_reserve(o, wh_evtx_fmt_max(size));
 		if (!dst)
-			return fail(p, 0, "chunk expands past the output cap");
+			return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 		size_t l = wh_evtx_fmt(v->type, b, size, dst);
 		text_commit(o, l);
 		add_field(p, name, nl, dst, l);
@@ -1233,7 +503,7 @@ static int add_array(struct wh_evtx_parser *p, const char *name, size_t nl, cons
 	for (size_t i = 0; i < size; i += is) {
 		char *dst = text_reserve(o, 64);
 		if (!dst)
-			return fail(p, 0, "chunk expands past the output cap");
+			return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 		size_t l = wh_evtx_fmt(t, b + i, is, dst);
 		text_commit(o, l);
 		add_field(p, name, nl, dst, l);
@@ -1246,7 +516,7 @@ static int run_nested(struct wh_evtx_parser *p, const struct val *v, uint8_t ctx
 	if (ctx == CTX_IGNORE || !v->size)
 		return 0;
 	if (nest >= MAX_NEST)
-		return fail(p, (uint32_t)(v->p - p->c), "BinXML values nested too deep");
+		return wh_evtx_fail(p, (uint32_t)(v->p - p->c), "BinXML values nested too deep");
 	uint32_t at = (uint32_t)(v->p - p->c);
 	return run_fragment(p, at, at + v->size, ctx, nest + 1);
 }
@@ -1259,7 +529,7 @@ static int run_prog(struct wh_evtx_parser *p, const struct prog *pg, const struc
 	for (uint32_t i = 0; i < pg->nops; i++) {
 		const struct op *op = &pg->ops[i];
 		if (!p->ops_left--)
-			return fail(p, 0, "record expands to too many fields");
+			return wh_evtx_fail(p, 0, "record expands to too many fields");
 		if (op->kind == OP_NESTED) {
 			if (op->sub < nvals && vals[op->sub].type == WH_EVTX_BINXML)
 				if (run_nested(p, &vals[op->sub], op->ctx, nest) < 0)
@@ -1275,7 +545,7 @@ static int run_prog(struct wh_evtx_parser *p, const struct prog *pg, const struc
 			const struct val *nv = op->name_sub < nvals ? &vals[op->name_sub] : &none;
 			char *dst = text_reserve(o, fmt_bound(nv->type, nv->size));
 			if (!dst)
-				return fail(p, 0, "chunk expands past the output cap");
+				return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 			nl = fmt_val(nv, dst);
 			name = dst;
 			text_commit(o, nl);
@@ -1293,7 +563,7 @@ static int run_prog(struct wh_evtx_parser *p, const struct prog *pg, const struc
 				} else {
 					char *dst = text_reserve(o, pc->len + 1);
 					if (!dst)
-						return fail(p, 0, "chunk expands past the output cap");
+						return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 					memcpy(dst, pc->lit, pc->len);
 					dst[pc->len] = '\0';
 					v = dst;
@@ -1317,7 +587,7 @@ static int run_prog(struct wh_evtx_parser *p, const struct prog *pg, const struc
 				} else {
 					char *dst = text_reserve(o, fmt_bound(single->type, single->size));
 					if (!dst)
-						return fail(p, 0, "chunk expands past the output cap");
+						return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 					vl = fmt_val(single, dst);
 					v = dst;
 					text_commit(o, vl);
@@ -1339,7 +609,7 @@ static int run_prog(struct wh_evtx_parser *p, const struct prog *pg, const struc
 			}
 			char *dst = text_reserve(o, need);
 			if (!dst)
-				return fail(p, 0, "chunk expands past the output cap");
+				return wh_evtx_fail(p, 0, "chunk expands past the output cap");
 			for (uint32_t k = 0; k < op->npieces; k++) {
 				const struct piece *pc = &pg->pieces[op->first + k];
 				if (pc->sub == SUB_LIT) {
@@ -1379,31 +649,31 @@ static int run_template(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end, u
 	const unsigned char *c = p->c;
 	uint32_t at = *pos;
 	if (at + 10 > end)
-		return fail(p, at, "template instance past its record");
+		return wh_evtx_fail(p, at, "template instance past its record");
 	uint32_t def = wh_le32(c + at + 6), q = at + 10;
 	/* Definitions live among the records and start with a fragment
 	 * header (or, from some writers, an element). */
 	if (def < WH_EVTX_CHUNK_HEADER_SIZE || (uint64_t)def + 24 > p->n)
-		return fail(p, at, "template definition offset outside the records");
+		return wh_evtx_fail(p, at, "template definition offset outside the records");
 	uint32_t dsize = wh_le32(c + def + 20);
 	if ((uint64_t)def + 24 + dsize > p->n)
-		return fail(p, def, "template definition runs past the chunk");
+		return wh_evtx_fail(p, def, "template definition runs past the chunk");
 	if (dsize == 0 || (c[def + 24] != 0x0f && (c[def + 24] & 0xbf) != 0x01))
-		return fail(p, def, "template definition does not start with markup");
+		return wh_evtx_fail(p, def, "template definition does not start with markup");
 	if (def == q) {
 		if ((uint64_t)q + 24 + dsize > end)
-			return fail(p, at, "template definition runs past its record");
+			return wh_evtx_fail(p, at, "template definition runs past its record");
 		q += 24 + dsize;
 	}
 	struct prog *pg = template_prog(p, def, ctx);
 	if (pg == &bad_template)
-		return fail(p, def, "template definition cannot be read");
+		return wh_evtx_fail(p, def, "template definition cannot be read");
 	if (q + 4 > end)
-		return fail(p, q, "template values past the record");
+		return wh_evtx_fail(p, q, "template values past the record");
 	uint32_t count = wh_le32(c + q);
 	q += 4;
 	if (count > MAX_VALUES || (uint64_t)q + 4 * (uint64_t)count > end)
-		return fail(p, q, "template value count past the record");
+		return wh_evtx_fail(p, q, "template value count past the record");
 	WH_GROW(p->vals[nest], count, p->vcap[nest]);
 	struct val *vals = p->vals[nest];
 	uint32_t d = q;
@@ -1411,7 +681,7 @@ static int run_template(struct wh_evtx_parser *p, uint32_t *pos, uint32_t end, u
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t sz = wh_le16(c + d + 4 * i);
 		if ((uint64_t)q + sz > end)
-			return fail(p, q, "template value past the record");
+			return wh_evtx_fail(p, q, "template value past the record");
 		vals[i].p = c + q;
 		vals[i].size = sz;
 		vals[i].type = c[d + 4 * i + 2];
@@ -1440,18 +710,18 @@ static int run_fragment(struct wh_evtx_parser *p, uint32_t pos, uint32_t end, ui
 		}
 		if ((t & 0xbf) == 0x01) {
 			/* Plain markup: compile it on the spot and run it. */
-			b_reset(&p->b, ctx, false);
-			if (c_element(p, &pos, end) < 0)
+			wh_evtx_compile_reset(&p->b, ctx, false);
+			if (wh_evtx_compile_element(p, &pos, end) < 0)
 				return -1;
-			struct prog *pg = b_finish(&p->b, &p->scratch, false);
+			struct prog *pg = wh_evtx_compile_finish(&p->b, &p->scratch, false);
 			if (!pg)
-				return fail(p, pos, "fragment too large");
+				return wh_evtx_fail(p, pos, "fragment too large");
 			if (run_prog(p, pg, NULL, 0, nest) < 0)
 				return -1;
 			continue;
 		}
 		snprintf(p->errbuf, sizeof(p->errbuf), "unexpected BinXML token 0x%02x", t);
-		return fail(p, pos, p->errbuf);
+		return wh_evtx_fail(p, pos, p->errbuf);
 	}
 	return 0;
 }

@@ -2,8 +2,8 @@
 # EVTX end to end, on files written by our own tools/evtxgen: every event
 # shape against an expected output kept beside this script, the same output
 # whatever -j, damaged files (bad chunk signature, bad checksum, slack
-# records, a broken record, a dirty header, a cut-short file, a bare
-# chunk), --carve and --strict, and an EVTX file inside a zip.
+# records, a broken record, a dirty or missing header, a cut-short file, a
+# bare chunk), --carve and --strict, and an EVTX file inside a zip.
 # usage: evtx.sh WHITEHAWK SRCDIR
 set -euo pipefail
 wh=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -92,6 +92,13 @@ set -e
 "$gen" -k mixed -n 3000 -s 7 --dirty dirty.evtx
 "$wh" events -q dirty.evtx | fields >a.txt
 cmp -s a.txt b.txt || fail "dirty header changes the events"
+
+# A header never written (zeros): the chunks after it are found and read.
+cp mixed.evtx nohdr.evtx
+dd if=/dev/zero of=nohdr.evtx bs=4096 count=1 conv=notrunc status=none
+"$wh" events nohdr.evtx 2>err.txt | fields >a.txt
+cmp -s a.txt b.txt || fail "a file without header reads differently"
+grep -q "nohdr.evtx: offset 0: no EVTX file header" err.txt || fail "missing header not noted: $(cat err.txt)"
 
 # 6. A bare chunk, as carving tools leave them.
 dd if=mixed.evtx of=bare.bin bs=4096 skip=1 count=16 status=none

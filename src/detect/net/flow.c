@@ -4,6 +4,12 @@
  * one least-recently-active list per timeout class: every flow in a list
  * has the same timeout, so only the list heads need checking as capture
  * time moves on, and the oldest flow overall is one of five heads.
+ *
+ * A packet does not move its flow to the tail of the list (that would touch
+ * two other flows' memory per packet); the flow only notes the time. When
+ * a flow reaches the head and turns out to have been active since it was
+ * queued, it is queued again then. A change of timeout class moves it at
+ * once.
  */
 #include "detect/net/flow.h"
 #include "util/diag.h"
@@ -44,6 +50,7 @@ struct flow {
 	uint32_t hseen;             /* history letters already written, per direction */
 	char hist[WH_HISTORY_MAX + 1];
 	int64_t first, last;
+	int64_t qtime;              /* `last` when it was put at the tail of its list */
 	uint64_t opk, rpk, oipb, ripb, ob, rb;
 	uint32_t hnext;             /* hash chain, or free list */
 	uint32_t prev, next;        /* list of its class */
@@ -170,6 +177,7 @@ static void lru_append(struct wh_flowtab *t, uint32_t i, uint8_t k)
 	struct flow *f = &t->f[i];
 	struct lru *l = &t->lru[k];
 	f->klass = k;
+	f->qtime = f->last;
 	f->next = NIL;
 	f->prev = l->tail;
 	if (l->tail != NIL)
@@ -181,9 +189,15 @@ static void lru_append(struct wh_flowtab *t, uint32_t i, uint8_t k)
 
 static void touch(struct wh_flowtab *t, uint32_t i, uint8_t k)
 {
-	struct flow *f = &t->f[i];
-	if (f->klass == k && t->lru[k].tail == i)
-		return;
+	if (t->f[i].klass == k)
+		return;   /* queued again lazily, when it reaches the head */
+	lru_unlink(t, i);
+	lru_append(t, i, k);
+}
+
+static void requeue(struct wh_flowtab *t, uint32_t i)
+{
+	uint8_t k = t->f[i].klass;
 	lru_unlink(t, i);
 	lru_append(t, i, k);
 }
@@ -302,9 +316,16 @@ static void expire(struct wh_flowtab *t, int64_t now)
 {
 	for (int k = 0; k < K_N; k++) {
 		uint32_t h;
-		while ((h = t->lru[k].head) != NIL && t->f[h].last < now - t->timeout[k]) {
-			t->st.timed_out++;
-			end_flow(t, h);
+		while ((h = t->lru[k].head) != NIL) {
+			struct flow *f = &t->f[h];
+			if (f->last < now - t->timeout[k]) {
+				t->st.timed_out++;
+				end_flow(t, h);
+			} else if (f->last > f->qtime) {
+				requeue(t, h);
+			} else {
+				break;
+			}
 		}
 	}
 }
@@ -318,14 +339,20 @@ void wh_flowtab_expire(struct wh_flowtab *t, int64_t now)
 
 static void evict_oldest(struct wh_flowtab *t)
 {
-	uint32_t best = NIL;
-	for (int k = 0; k < K_N; k++) {
-		uint32_t h = t->lru[k].head;
-		if (h != NIL && (best == NIL || t->f[h].last < t->f[best].last))
-			best = h;
+	uint32_t best;
+	for (;;) {
+		best = NIL;
+		for (int k = 0; k < K_N; k++) {
+			uint32_t h = t->lru[k].head;
+			if (h != NIL && (best == NIL || t->f[h].qtime < t->f[best].qtime))
+				best = h;
+		}
+		if (best == NIL)
+			WH_BUG("flow table full but no flow to evict");
+		if (t->f[best].last <= t->f[best].qtime)
+			break;
+		requeue(t, best);
 	}
-	if (best == NIL)
-		WH_BUG("flow table full but no flow to evict");
 	t->st.evicted++;
 	end_flow(t, best);
 }
@@ -602,6 +629,36 @@ void wh_flowtab_add(struct wh_flowtab *t, const struct wh_pkt *p, const char *so
 			t->f[i].first_flags = p->tcp_flags;
 	}
 	update(t, i, p, orig, have_l4);
+}
+
+/*
+ * Packets of a large capture land on flows all over memory, and a cache
+ * miss on the hash bucket and another on the flow cost more than the rest
+ * of the work. Taking packets in batches lets those misses overlap: first
+ * every bucket of the batch is fetched, then every flow they point to,
+ * then the packets are added one by one as usual (the fetches are hints
+ * and change nothing).
+ */
+void wh_flowtab_add_batch(struct wh_flowtab *t, const struct wh_pkt *p, size_t n, const char *source,
+			  const uint64_t *offsets)
+{
+	uint64_t h[WH_FLOW_BATCH];
+	if (n > WH_FLOW_BATCH)
+		n = WH_FLOW_BATCH;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t sp = p[i].sport, dp = p[i].dport;
+		if (p[i].flags & WH_PKF_ECHO)
+			sp = dp = p[i].icmp_id;
+		h[i] = key_hash(&p[i].src, sp, &p[i].dst, dp, p[i].proto);
+		__builtin_prefetch(&t->bucket[h[i] & (t->nbucket - 1)]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t idx = t->bucket[h[i] & (t->nbucket - 1)];
+		if (idx != NIL)
+			__builtin_prefetch(&t->f[idx]);
+	}
+	for (size_t i = 0; i < n; i++)
+		wh_flowtab_add(t, &p[i], source, offsets[i]);
 }
 
 bool wh_flowtab_pop(struct wh_flowtab *t)

@@ -53,6 +53,10 @@ struct wh_flowtab *wh_flowtab_new(const struct wh_flow_opts *o, wh_conn_fn fn, v
 /* Add one decoded packet seen in `source` (any string; it is interned) at `offset`. */
 void wh_flowtab_add(struct wh_flowtab *t, const struct wh_pkt *p, const char *source,
 		    uint64_t offset);
+/* The same for up to WH_FLOW_BATCH packets at once, faster on large captures. */
+#define WH_FLOW_BATCH 16
+void wh_flowtab_add_batch(struct wh_flowtab *t, const struct wh_pkt *p, size_t n, const char *source,
+			  const uint64_t *offsets);
 /* Hand out flows idle for longer than their timeout as of time `now` (live captures). */
 void wh_flowtab_expire(struct wh_flowtab *t, int64_t now);
 /* Hand out one flow still held (the earliest of the least active); false when none is. */

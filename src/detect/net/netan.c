@@ -121,6 +121,8 @@ struct pair {
 	int64_t *ts;
 	uint64_t *sz;
 	uint32_t nts, tscap;
+	int64_t ts_inl[4];        /* most pairs have a few connections: no allocation */
+	uint64_t sz_inl[4];
 	uint8_t ts_origin;        /* the origin the samples come from */
 	bool sizes_ok;            /* every sample has a size */
 	uint16_t ports[8];
@@ -462,6 +464,9 @@ static struct pair *get_pair(struct wh_netan *a, const struct wh_conn *c)
 	p->last = INT64_MIN;
 	p->sizes_ok = true;
 	p->proto = c->proto;
+	p->ts = p->ts_inl;
+	p->sz = p->sz_inl;
+	p->tscap = 4;
 	s = wh_map_put(&a->pairs, (const char *)&p->k, sizeof(p->k), NULL);
 	s->val = p;
 	a->st.pairs++;
@@ -488,8 +493,15 @@ static void add_sample(struct wh_netan *a, struct pair *p, const struct wh_conn 
 		uint32_t nc = p->tscap ? p->tscap * 2 : 8;
 		if (nc > a->o.max_ts_per_pair)
 			nc = a->o.max_ts_per_pair;
-		p->ts = wh_xreallocarray(p->ts, nc, sizeof(*p->ts));
-		p->sz = wh_xreallocarray(p->sz, nc, sizeof(*p->sz));
+		if (p->ts == p->ts_inl) {
+			p->ts = wh_xreallocarray(NULL, nc, sizeof(*p->ts));
+			p->sz = wh_xreallocarray(NULL, nc, sizeof(*p->sz));
+			memcpy(p->ts, p->ts_inl, sizeof(p->ts_inl));
+			memcpy(p->sz, p->sz_inl, sizeof(p->sz_inl));
+		} else {
+			p->ts = wh_xreallocarray(p->ts, nc, sizeof(*p->ts));
+			p->sz = wh_xreallocarray(p->sz, nc, sizeof(*p->sz));
+		}
 		p->tscap = nc;
 	}
 	p->ts[p->nts] = c->ts;
@@ -1270,8 +1282,10 @@ void wh_netan_free(struct wh_netan *a)
 	for (size_t i = 0; i < a->pairs.cap; i++)
 		if (a->pairs.slots[i].key) {
 			struct pair *p = a->pairs.slots[i].val;
-			free(p->ts);
-			free(p->sz);
+			if (p->ts != p->ts_inl) {
+				free(p->ts);
+				free(p->sz);
+			}
 			free(p->probed.bits);
 		}
 	for (size_t i = 0; i < a->sweeps.cap; i++)
