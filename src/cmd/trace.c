@@ -16,6 +16,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -89,6 +90,68 @@ enum {
 #define MAX_ASFILES 8
 
 static volatile int stop_flag;
+
+/*
+ * Files named on the command line are opened before the privilege drop (a
+ * user running sudo may name a file only root can read) and read after it.
+ * Only opened: nothing in them is looked at while privileges are held.
+ */
+#define MAX_PREOPEN 16
+static struct {
+	const char *path;
+	int fd;
+} preopen[MAX_PREOPEN];
+static size_t npreopen;
+
+static bool is_ttl(const char *s)
+{
+	long long v;
+	return wh_parse_num(s, 1, 255, &v, NULL) == 0;
+}
+
+static void preopen_files(int argc, char **argv)
+{
+	static const char *const longs[] = { "--as-file", "--ixp-file", "--targets" };
+	for (int i = 1; i < argc && npreopen < MAX_PREOPEN; i++) {
+		const char *a = argv[i], *v = NULL;
+		if (strcmp(a, "--") == 0)
+			break;
+		for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]) && !v; k++) {
+			size_t n = strlen(longs[k]);
+			if (strcmp(a, longs[k]) == 0 && i + 1 < argc)
+				v = argv[++i];
+			else if (strncmp(a, longs[k], n) == 0 && a[n] == '=')
+				v = a + n + 1;
+		}
+		if (!v && strcmp(a, "-f") == 0 && i + 1 < argc && !is_ttl(argv[i + 1]))
+			v = argv[++i];
+		if (v && strcmp(v, "-") != 0) {
+			preopen[npreopen].path = v;
+			preopen[npreopen].fd = open(v, O_RDONLY | O_CLOEXEC);
+			npreopen++;
+		}
+	}
+}
+
+/* The descriptor opened for path before the drop (the caller owns it), or -1. */
+static int preopened(const char *path)
+{
+	for (size_t i = 0; i < npreopen; i++)
+		if (preopen[i].fd >= 0 && strcmp(preopen[i].path, path) == 0) {
+			int fd = preopen[i].fd;
+			preopen[i].fd = -1;
+			return fd;
+		}
+	return -1;
+}
+
+static void preopen_close(void)
+{
+	for (size_t i = 0; i < npreopen; i++)
+		if (preopen[i].fd >= 0)
+			close(preopen[i].fd);
+	npreopen = 0;
+}
 
 static void on_signal(int sig)
 {
@@ -164,7 +227,8 @@ static int resolve(const char *host, int family, struct wh_addr *out, bool quiet
 /* A targets file: one host or address per line, '#' comments. */
 static int read_targets(const char *path, int family, struct target **tv, size_t *nt, size_t *cap)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	int pfd = preopened(path);
+	FILE *f = strcmp(path, "-") == 0 ? stdin : pfd >= 0 ? fdopen(pfd, "r") : fopen(path, "r");
 	if (!f)
 		return wh_error("cannot open '%s': %s", path, strerror(errno));
 	char line[1024];
@@ -271,8 +335,10 @@ static int run_trace(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i++)
 		if (strcmp(argv[i], "--user") == 0)
 			user = argv[i + 1];
+	preopen_files(argc, argv);
 	if (wh_priv_drop(user) < 0) {
 		wh_rawsocks_close(&raw);
+		preopen_close();
 		return WH_EXIT_ERROR;
 	}
 
@@ -316,7 +382,6 @@ static int run_trace(int argc, char **argv)
 	const char *as_files[MAX_ASFILES];
 	size_t nas = 0;
 	unsigned parallel = 256, port = 0, sport = 0, u;
-	double d;
 	int opt, status = WH_EXIT_OK;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "IUTM:46ndef:m:q:w:N:p:s:i:t:", longopts, NULL)) != -1) {
@@ -433,7 +498,6 @@ static int run_trace(int argc, char **argv)
 			return wh_cmd_usage_error(self, "unknown option");
 		}
 	}
-	(void)d;
 
 	/* Each style brings its tool's defaults; explicit options win. */
 	if (style == WH_STYLE_LINUX) {
@@ -442,6 +506,7 @@ static int run_trace(int argc, char **argv)
 		if (!window_set)
 			o.window = 16;
 		learn = false;
+		o.scout = false;
 	} else if (style == WH_STYLE_WINDOWS) {
 		if (!method_set)
 			o.method = WH_M_ICMP;
@@ -452,6 +517,7 @@ static int run_trace(int argc, char **argv)
 			o.wait_here = o.wait_near = 0;
 		}
 		learn = false;
+		o.scout = false;
 	}
 	o.learn_wait = learn;
 	if (method_set != 2 && paris >= 0) {
@@ -508,11 +574,16 @@ static int run_trace(int argc, char **argv)
 	struct wh_asdb *asdb = NULL;
 	if (nas || ixp_file) {
 		asdb = wh_asdb_new();
-		for (size_t i = 0; i < nas; i++)
-			if (wh_asdb_load(asdb, as_files[i]) < 0)
+		for (size_t i = 0; i < nas; i++) {
+			int fd = preopened(as_files[i]);
+			if ((fd >= 0 ? wh_asdb_load_fd(asdb, fd, as_files[i]) : wh_asdb_load(asdb, as_files[i])) < 0)
 				status = WH_EXIT_ERROR;
-		if (ixp_file && wh_asdb_load_ixp(asdb, ixp_file) < 0)
-			status = WH_EXIT_ERROR;
+		}
+		if (ixp_file) {
+			int fd = preopened(ixp_file);
+			if ((fd >= 0 ? wh_asdb_load_ixp_fd(asdb, fd, ixp_file) : wh_asdb_load_ixp(asdb, ixp_file)) < 0)
+				status = WH_EXIT_ERROR;
+		}
 		if (status != WH_EXIT_OK)
 			goto out;
 	}
@@ -628,6 +699,7 @@ out:
 		free(tv[i].name);
 	free(tv);
 	wh_rawsocks_close(&raw);
+	preopen_close();
 	if (stop_flag && status == WH_EXIT_OK)
 		status = 130;
 	return status;

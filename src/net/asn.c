@@ -349,11 +349,8 @@ int wh_asdb_lookup(struct wh_asdb *db, const struct wh_addr *a, struct wh_asn_in
 	return 0;
 }
 
-static int map_file(const char *path, char **buf, size_t *len)
+static int map_fd(int fd, const char *path, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return wh_error("cannot open '%s': %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -373,22 +370,63 @@ static int map_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+static int map_file(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wh_error("cannot open '%s': %s", path, strerror(errno));
+	return map_fd(fd, path, buf, len);
+}
+
+static int load_mapped(struct wh_asdb *db, const char *path, char *buf, size_t len);
+
 int wh_asdb_load(struct wh_asdb *db, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wh_error("cannot open '%s': %s", path, strerror(errno));
+	return wh_asdb_load_fd(db, fd, path);
+}
+
+int wh_asdb_load_fd(struct wh_asdb *db, int fd, const char *path)
 {
 	char *buf;
 	size_t len;
-	if (map_file(path, &buf, &len) < 0)
+	if (map_fd(fd, path, &buf, &len) < 0)
 		return -1;
+	return load_mapped(db, path, buf, len);
+}
+
+static int load_mapped(struct wh_asdb *db, const char *path, char *buf, size_t len)
+{
 	/* An mmdb ends with its metadata, marked by this byte string. */
 	static const char marker[] = "\xab\xcd\xefMaxMind.com";
 	bool mmdb = len > 14 && memmem(buf + (len > 131072 ? len - 131072 : 0), len > 131072 ? 131072 : len, marker,
 				       sizeof(marker) - 1) != NULL;
 	if (mmdb) {
-		munmap(buf, len);
-		if (db->mmdb)
+		if (db->mmdb) {
+			munmap(buf, len);
 			return wh_error("'%s': only one mmdb at a time", path);
+		}
+		/* libmaxminddb opens by name. The file may be one only root could
+		 * open (it was opened before the privilege drop), so hand it a
+		 * copy in memory that this process owns. */
+		int mfd = memfd_create("whitehawk-mmdb", MFD_CLOEXEC);
+		bool copied = mfd >= 0;
+		for (size_t off = 0; copied && off < len;) {
+			ssize_t w = write(mfd, buf + off, len - off);
+			if (w <= 0)
+				copied = false;
+			else
+				off += (size_t)w;
+		}
+		munmap(buf, len);
+		char byfd[64];
+		snprintf(byfd, sizeof(byfd), "/proc/self/fd/%d", mfd);
 		db->mmdb = wh_xcalloc(1, sizeof(*db->mmdb));
-		int rc = MMDB_open(path, MMDB_MODE_MMAP, db->mmdb);
+		int rc = MMDB_open(copied ? byfd : path, MMDB_MODE_MMAP, db->mmdb);
+		if (mfd >= 0)
+			close(mfd);
 		if (rc != MMDB_SUCCESS) {
 			free(db->mmdb);
 			db->mmdb = NULL;
@@ -409,6 +447,18 @@ int wh_asdb_load_ixp(struct wh_asdb *db, const char *path)
 	char *buf;
 	size_t len;
 	if (map_file(path, &buf, &len) < 0)
+		return -1;
+	wh_asdb_load_ixp_text(db, buf, len, path);
+	if (buf)
+		munmap(buf, len);
+	return 0;
+}
+
+int wh_asdb_load_ixp_fd(struct wh_asdb *db, int fd, const char *path)
+{
+	char *buf;
+	size_t len;
+	if (map_fd(fd, path, &buf, &len) < 0)
 		return -1;
 	wh_asdb_load_ixp_text(db, buf, len, path);
 	if (buf)

@@ -39,6 +39,9 @@ void wh_asdb_free(struct wh_asdb *db);
 int wh_asdb_load(struct wh_asdb *db, const char *path);
 /* Load an IXP prefix list. */
 int wh_asdb_load_ixp(struct wh_asdb *db, const char *path);
+/* The same from a file already open (opened before a privilege drop); fd is closed. */
+int wh_asdb_load_fd(struct wh_asdb *db, int fd, const char *path);
+int wh_asdb_load_ixp_fd(struct wh_asdb *db, int fd, const char *path);
 /* The parser behind wh_asdb_load for text formats: pure. Returns the ranges added. */
 size_t wh_asdb_load_text(struct wh_asdb *db, const char *buf, size_t len, const char *source);
 size_t wh_asdb_load_ixp_text(struct wh_asdb *db, const char *buf, size_t len, const char *source);

@@ -203,7 +203,17 @@ static bool send_dgram(struct wh_trace_io *io, const struct wh_tx *tx)
 	}
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
-	return sendmsg(io->dgram, &mh, 0) == (ssize_t)n;
+	/* An ICMP error that arrived since the last send is also left pending
+	 * on the socket (sk_err), and the next send reports it instead of
+	 * sending: that report clears it, so send again. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (sendmsg(io->dgram, &mh, 0) == (ssize_t)n)
+			return true;
+		if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != EHOSTDOWN &&
+		    errno != EPROTO && errno != ENOPROTOOPT && errno != EMSGSIZE && errno != ETIMEDOUT)
+			return false;
+	}
+	return false;
 }
 
 static void read_raw(struct wh_trace_io *io, struct wh_tracer *tr, int fd, uint8_t proto)
@@ -371,6 +381,14 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 	while (!wh_tracer_done(tr)) {
 		if (io->stop && *io->stop)
 			break;
+		/* Read what is waiting before anything can expire: after a long
+		 * wait for the CPU, answers that came in time are in the queue. */
+		for (nfds_t i = 0; i < npf; i++) {
+			if (io->raw)
+				read_raw(io, tr, pf[i].fd, pproto[i]);
+			else
+				read_dgram(io, tr);
+		}
 		int64_t now = wh_clock_ns();
 		while (wh_tracer_next(tr, now, &tx)) {
 			/* Stamped before the send: on a veth path the reply can be
@@ -406,14 +424,6 @@ int wh_trace_io_run(struct wh_trace_io *io, struct wh_tracer *tr, wh_trace_done_
 		int rc = ppoll(pf, npf, &ts, NULL);
 		if (rc < 0 && errno != EINTR)
 			return wh_error("poll: %s", strerror(errno));
-		for (nfds_t i = 0; i < npf; i++) {
-			if (!(pf[i].revents & (POLLIN | POLLERR)))
-				continue;
-			if (io->raw)
-				read_raw(io, tr, pf[i].fd, pproto[i]);
-			else
-				read_dgram(io, tr);
-		}
 	}
 	/* Interrupted: report what is known. */
 	wh_tracer_abort(tr, wh_clock_ns());

@@ -8,7 +8,7 @@
 #define NS_PER_MS 1000000LL
 #define NS_PER_S 1000000000LL
 #define LEARN_FACTOR 3
-#define LEARN_SLACK (50 * NS_PER_MS)
+#define LEARN_SLACK (100 * NS_PER_MS)
 #define MIN_FACTOR_WAIT (1 * NS_PER_MS)
 #define DEFAULT_WINDOW_CAP 1024
 
@@ -55,6 +55,7 @@ void wh_trace_opts_init(struct wh_trace_opts *o)
 	o->wait_here = 3;
 	o->wait_near = 10;
 	o->learn_wait = true;
+	o->scout = true;
 	o->port = 33434;
 	o->sport = 0;
 	o->mda_epsilon = 0.05;
@@ -248,6 +249,22 @@ static unsigned per_hop_needed(const struct wh_trace_opts *o)
 	return o->cycles ? o->cycles : o->nqueries;
 }
 
+/* Probes TTL h needs in the plain mode: -q, or one scout past the known path. */
+static unsigned need_at(const struct wh_trace *t, const struct wh_trace_opts *o, unsigned h)
+{
+	unsigned need = per_hop_needed(o);
+	if (!o->scout || o->cycles)
+		return need;
+	unsigned front = o->first_ttl + WH_SCOUT_AHEAD - 1;
+	if (t->top_router + WH_SCOUT_AHEAD > front)
+		front = t->top_router + WH_SCOUT_AHEAD;
+	if (t->dest_ttl > front)
+		front = t->dest_ttl;
+	if (t->guess_ttl > front)
+		front = t->guess_ttl;
+	return h <= front ? need : 1;
+}
+
 static void refill(struct wh_hop *hp, const struct wh_trace_opts *o, int64_t now)
 {
 	double k = hp->nifaces ? hp->nifaces : 1;
@@ -334,8 +351,8 @@ static unsigned pick(struct wh_tracer *tr, struct wh_trace *t, int64_t now, uint
 		}
 		return 0;
 	}
-	unsigned need = per_hop_needed(o);
 	if (o->cycles) {
+		unsigned need = per_hop_needed(o);
 		/* Round-robin: the TTL that has had the fewest probes goes first. */
 		unsigned best = 0;
 		uint32_t fewest = UINT32_MAX;
@@ -352,7 +369,7 @@ static unsigned pick(struct wh_tracer *tr, struct wh_trace *t, int64_t now, uint
 	}
 	for (unsigned h = o->first_ttl; h <= limit; h++) {
 		struct wh_hop *hp = &t->hops[h];
-		if (hp->sent < need && hop_ready(tr, hp, now))
+		if (hp->sent < need_at(t, o, h) && hop_ready(tr, hp, now))
 			return h;
 	}
 	return 0;
@@ -404,6 +421,8 @@ int wh_tracer_next(struct wh_tracer *tr, int64_t now, struct wh_tx *tx)
 		uint16_t flow;
 		unsigned ttl = pick(tr, t, now, &flow);
 		if (!ttl)
+			continue;
+		if (t->hops[ttl].n >= WH_TRACE_MAX_PROBES_PER_TRACE)
 			continue;
 		int id = alloc_id(tr);
 		if (id < 0)
@@ -457,8 +476,6 @@ int wh_tracer_next(struct wh_tracer *tr, int64_t now, struct wh_tx *tx)
 			p->icmp_id = (uint16_t)(tx->buf[l4 + 4] << 8 | tx->buf[l4 + 5]);
 		}
 		struct wh_hop *hp = &t->hops[ttl];
-		if (hp->n >= WH_TRACE_MAX_PROBES_PER_TRACE)
-			return 0;
 		WH_GROW(hp->p, hp->n + 1, hp->cap);
 		struct wh_hop_probe *r = &hp->p[hp->n];
 		memset(r, 0, sizeof(*r));
@@ -734,6 +751,8 @@ int wh_tracer_input_reply(struct wh_tracer *tr, const struct wh_reply *r, int64_
 	t->last_reply = when;
 	if (p->ttl > t->top_ttl)
 		t->top_ttl = p->ttl;
+	if (!res->dest && r->kind == WH_RK_TIME_EXCEEDED && p->ttl > t->top_router)
+		t->top_router = p->ttl;
 	if (nat) {
 		if (!t->nat)
 			t->nat_hop = p->ttl;
@@ -837,9 +856,8 @@ static bool all_sent(struct wh_tracer *tr, struct wh_trace *t)
 		}
 		return true;
 	}
-	unsigned need = per_hop_needed(o);
 	for (unsigned h = o->first_ttl; h <= last; h++)
-		if (t->hops[h].sent < need)
+		if (t->hops[h].sent < need_at(t, o, h))
 			return false;
 	return true;
 }

@@ -19,9 +19,14 @@
  *   - A probe times out after `wait_max`, or `wait_here` times the RTT of a
  *     reply from the same hop, or `wait_near` times the RTT of a reply from
  *     a later hop (traceroute's -w MAX,HERE,NEAR); with `learn_wait`, also
- *     after 3 times the largest RTT seen on the path plus 50 ms.
+ *     after 3 times the largest RTT seen on the path plus 100 ms.
  *   - Probing stops at the destination's distance and at a hop that
  *     answers net/host/prohibited unreachable.
+ *   - With `scout`, TTLs more than WH_SCOUT_AHEAD past the farthest router
+ *     that answered get one probe, not -q: probes past the destination
+ *     all land on it and would spend its ICMP budget (Linux: a global
+ *     burst of 50) on answers nobody needs. The rest follow as the path
+ *     becomes known; a TTL at or before the destination always gets -q.
  */
 #ifndef WH_NET_TRACER_H
 #define WH_NET_TRACER_H
@@ -35,6 +40,7 @@
 #define WH_TRACE_MAX_TTL 255
 #define WH_TRACE_MAX_PROBES_PER_TRACE 65536   /* hard cap on stored results */
 #define WH_MDA_MAX_FLOWS 512
+#define WH_SCOUT_AHEAD 4
 
 struct wh_trace_opts {
 	enum wh_method method;
@@ -44,6 +50,7 @@ struct wh_trace_opts {
 	int64_t wait_max;                /* ns */
 	double wait_here, wait_near;     /* factors; 0 disables */
 	bool learn_wait;                 /* whitehawk: time silent hops out from the path's RTTs */
+	bool scout;                      /* whitehawk: one probe per TTL past the known path (see below) */
 	uint16_t port;                   /* destination port (udp base, paris-udp, tcp) */
 	uint16_t sport;                  /* source port; flows of MDA count up from it */
 	uint16_t ident;                  /* icmp identifier / paris-icmp checksum */
@@ -113,6 +120,7 @@ struct wh_trace {
 	unsigned stop_ttl;         /* a hop answered unreachable (!H ...), 0 none */
 	unsigned guess_ttl;        /* destination distance inferred from a quoted TTL, 0 none */
 	unsigned top_ttl;          /* largest TTL that drew any answer */
+	unsigned top_router;       /* largest TTL answered by a router (not the destination) */
 	uint32_t inflight;
 	uint32_t nprobes;          /* probes sent */
 	uint32_t serial;           /* classic UDP port offset */

@@ -82,7 +82,7 @@ static void chain_all_methods(void **state)
 			assert_true(d->dest);
 			assert_true(wh_addr_eq(&d->from, &s.dst));
 			/* The silent hop times out at NEAR x the next hop's RTT, not after 5 s. */
-			assert_true(t->end - t->start < 200 * MS);
+			assert_true(t->end - t->start < 250 * MS);
 			const struct wh_tracer_stats *st = wh_tracer_stats(tr);
 			assert_int_equal(st->drop[WH_DROP_MALFORMED] + st->drop[WH_DROP_MISMATCH], 0);
 			wh_trace_free(t);
@@ -107,10 +107,10 @@ static void silent_destination(void **state)
 	assert_int_equal(wh_trace_last_ttl(t, &o), 12);
 	for (unsigned h = 6; h <= 12; h++)
 		assert_null(answered(t, h));
-	/* learnt: 3 x the largest RTT (5 ms) + 50 ms, far below MAX (5 s) */
+	/* learnt: 3 x the largest RTT (5 ms) + 100 ms, far below MAX (5 s) */
 	int64_t learnt = t->end - t->start;
-	assert_true(learnt < 120 * MS);
-	assert_true(learnt >= 65 * MS - 2 * MS);
+	assert_true(learnt < 170 * MS);
+	assert_true(learnt >= 115 * MS - 2 * MS);
 	wh_trace_free(t);
 	wh_tracer_free(tr);
 

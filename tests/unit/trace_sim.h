@@ -347,8 +347,10 @@ static inline struct wh_trace *sim_run(struct sim *s, struct wh_tracer *tr)
 		}
 		int64_t wake = wh_tracer_tick(tr, now);
 		struct wh_trace *t;
-		while ((t = wh_tracer_pop_done(tr)))
+		while ((t = wh_tracer_pop_done(tr))) {
+			wh_trace_free(done);   /* the caller gets the last one */
 			done = t;
+		}
 		if (wh_tracer_done(tr))
 			break;
 		int64_t next = wake;
@@ -373,8 +375,10 @@ static inline struct wh_trace *sim_run(struct sim *s, struct wh_tracer *tr)
 		}
 	}
 	struct wh_trace *t;
-	while ((t = wh_tracer_pop_done(tr)))
+	while ((t = wh_tracer_pop_done(tr))) {
+		wh_trace_free(done);
 		done = t;
+	}
 	return done;
 }
 

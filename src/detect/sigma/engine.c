@@ -27,10 +27,17 @@
 #include <strings.h>
 #include <time.h>
 
+/* What a pattern match means: each leaf that has this literal, with its kind
+ * kept beside the id so the callback does not touch the leaf itself. */
+struct sg_patleaf {
+	uint32_t leaf;
+	uint8_t kind;
+};
+
 struct sg_pat {
 	uint32_t len;
 	uint32_t n;
-	uint32_t *leaves;
+	struct sg_patleaf *leaves;
 };
 
 /* Equality literals of a field, found by hashing the whole value once
@@ -56,7 +63,59 @@ struct sg_view {
 	uint32_t nalways;
 	bool any;                /* some unit is allowed */
 	bool keywords;           /* some allowed unit searches keywords */
+	const struct sg_fielddb *kwdb;   /* their literals, or NULL */
 	uint64_t *scan;          /* bit per field: some allowed unit has literals there */
+	/* what the view was made for, to know it again without building a key */
+	int32_t event_id;
+	uint8_t kind;
+	char *format, *channel, *provider;
+	/* The field names of the last event of this view and their ids: events
+	 * of one source come with the same names in the same order, so a name
+	 * is known by a compare instead of a hash lookup. */
+	struct sg_shape *shape;
+	uint32_t nshape;
+};
+
+/* One remembered field name (names up to SG_SHAPE_NAME bytes). */
+#define SG_SHAPE_NAME 48
+#define SG_SHAPE_MAX 256
+struct sg_shape {
+	uint32_t fid;            /* SG_NONE: no rule uses the field */
+	uint32_t nlen;           /* UINT32_MAX: not remembered */
+	char name[SG_SHAPE_NAME];
+};
+
+/*
+ * The scan result of a value is a function of the field and the value
+ * alone, and logs repeat their values endlessly (the same images, parents,
+ * command lines, DLLs, registry keys and host names), so the literal leaves
+ * each value holds are remembered: a direct-mapped table keyed by a hash of
+ * (scan, value), checked byte for byte. A value seen again costs a hash and
+ * a compare instead of a Hyperscan scan. Its size is fixed: memory does not
+ * grow with the input.
+ */
+#define SG_MEMO_SLOTS 16384          /* power of two */
+#define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
+#define SG_MEMO_MAX_LEAVES 256
+
+struct sg_memo {
+	uint64_t hash;           /* 0: empty */
+	uint32_t scan;           /* field id (the keyword pseudo-field for keywords) */
+	uint32_t vlen;
+	uint32_t nleaves;
+	uint32_t cap;            /* bytes at data */
+	char *data;              /* the value, then nleaves leaf ids (aligned) */
+};
+
+/* Keyword literals are searched in every value of an event: the values are
+ * joined by this byte (never in UTF-8 text) and scanned once. */
+#define SG_SEP 0xff
+
+/* Keyword literal databases, one per distinct set of keyword leaves that
+ * the views need (a Windows event never scans for Linux keywords). */
+struct sg_kwdb {
+	uint64_t key;
+	struct sg_fielddb db;
 };
 
 #define SG_MAX_VIEWS 4096
@@ -82,6 +141,28 @@ struct wh_sigma *wh_sigma_new(void)
 	return s;
 }
 
+static void view_free(struct sg_view *v)
+{
+	free(v->allowed);
+	free(v->scan);
+	free(v->always);
+	free(v->format);
+	free(v->channel);
+	free(v->provider);
+	free(v->shape);
+	free(v);
+}
+
+static void fielddb_release(struct sg_fielddb *d)
+{
+	if (d->db)
+		hs_free_database(d->db);
+	free(d->eq);
+	for (uint32_t k = 0; k < d->npats; k++)
+		free(d->pats[k].leaves);
+	free(d->pats);
+}
+
 void wh_sigma_free(struct wh_sigma *s)
 {
 	if (!s)
@@ -97,22 +178,20 @@ void wh_sigma_free(struct wh_sigma *s)
 		struct sg_fielddb *d = s->fields[i].db;
 		if (!d)
 			continue;
-		if (d->db)
-			hs_free_database(d->db);
-		free(d->eq);
-		for (uint32_t k = 0; k < d->npats; k++)
-			free(d->pats[k].leaves);
-		free(d->pats);
+		fielddb_release(d);
 		free(d);
 	}
+	for (uint32_t i = 0; i < s->nkwdbs; i++) {
+		fielddb_release(&s->kwdbs[i]->db);
+		free(s->kwdbs[i]);
+	}
+	free(s->kwdbs);
+	free(s->cat);
+	free(s->seg_end);
 	if (s->hs_scratch)
 		hs_free_scratch(s->hs_scratch);
-	for (uint32_t i = 0; i < s->nviews; i++) {
-		free(s->view_list[i]->allowed);
-		free(s->view_list[i]->scan);
-		free(s->view_list[i]->always);
-		free(s->view_list[i]);
-	}
+	for (uint32_t i = 0; i < s->nviews; i++)
+		view_free(s->view_list[i]);
 	free(s->view_list);
 	for (uint32_t i = 0; i < s->ncorrs_all; i++)
 		sg_corr_free(s->corrs[i]);
@@ -133,6 +212,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	for (uint32_t i = 0; i < s->nunits; i++) {
 		free(s->units[i].eventids);
 		free(s->units[i].fields);
+		free(s->units[i].kwleaves);
 	}
 	free(s->units);
 	free(s->entries);
@@ -148,6 +228,12 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->fvals);
 	free(s->cand);
 	free(s->or_epoch);
+	free(s->rec);
+	free(s->rec_stamp);
+	if (s->memo)
+		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
+			free(s->memo[i].data);
+	free(s->memo);
 	pcre2_match_data_free(s->re_md);
 	pcre2_jit_stack_free(s->re_jit);
 	pcre2_match_context_free(s->re_mctx);
@@ -222,7 +308,7 @@ static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig
 		uint32_t id;
 		if (is_literal(l))
 			id = l->id;
-		else if (l->kind == SG_K_GLOB && l->hint != SG_NONE)
+		else if ((l->kind == SG_K_GLOB || l->kind == SG_K_RE) && l->hint != SG_NONE)
 			id = l->hint;
 		else
 			return false;
@@ -530,11 +616,16 @@ static void eq_insert(struct sg_fielddb *d, uint64_t h, uint32_t leaf)
 	d->eq[i].leaf = leaf + 1;
 }
 
-static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
+/*
+ * One literal database: equality literals into a hash table, the others
+ * into Hyperscan. `name` names it in messages and in the on-disk cache.
+ * concat: the database scans the values of an event joined by SG_SEP, so a
+ * pattern that contains SG_SEP could match across two values and must
+ * report every match (the callback checks where it falls).
+ */
+static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, uint32_t nl, bool concat,
+		    struct sg_fielddb *d)
 {
-	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
-	s->fields[fid].db = d;
-	s->fields[fid].scanned = true;
 	/* equality literals go to the hash table, the others to Hyperscan */
 	uint32_t neq = 0;
 	for (uint32_t i = 0; i < nl; i++)
@@ -570,6 +661,10 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		wh_sbuf_reset(&key);
 		wh_sbuf_addch(&key, l->cased ? 'C' : 'i');
 		wh_sbuf_add(&key, l->s, l->len);
+		if (!l->cased)
+			for (size_t k = 1; k < key.len; k++)
+				if (key.buf[k] >= 'A' && key.buf[k] <= 'Z')
+					key.buf[k] = (char)(key.buf[k] + 32);
 		bool added;
 		char *k = wh_arena_alloc(&s->arena, key.len);
 		memcpy(k, key.buf, key.len);
@@ -587,7 +682,7 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		struct build_pat *p = &pats[(uintptr_t)slot->val - 1];
 		WH_GROW(p->leaves, p->n + 1, p->cap);
 		p->leaves[p->n++] = l->id;
-		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS)
+		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS || (concat && memchr(l->s, SG_SEP, l->len)))
 			p->single = false;
 	}
 	wh_sbuf_release(&key);
@@ -605,7 +700,12 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		flags[i] = (pats[i].cased ? 0 : HS_FLAG_CASELESS) | (pats[i].single ? HS_FLAG_SINGLEMATCH : 0);
 		d->pats[i].len = pats[i].len;
 		d->pats[i].n = pats[i].n;
-		d->pats[i].leaves = pats[i].leaves;
+		d->pats[i].leaves = wh_xcalloc(pats[i].n, sizeof(struct sg_patleaf));
+		for (uint32_t k = 0; k < pats[i].n; k++) {
+			d->pats[i].leaves[k].leaf = pats[i].leaves[k];
+			d->pats[i].leaves[k].kind = s->leaves[pats[i].leaves[k]]->kind;
+		}
+		free(pats[i].leaves);
 	}
 	hs_compile_error_t *cerr = NULL;
 	hs_error_t rc = HS_SUCCESS;
@@ -619,7 +719,7 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 			uint64_t part[3] = { flags[i], lens[i], wh_hash_bytes(exprs[i], lens[i]) };
 			h = h * 0x100000001b3ull ^ wh_hash_bytes(part, sizeof(part));
 		}
-		const char *fname = s->fields[fid].name;
+		const char *fname = name;
 		snprintf(prefix, sizeof(prefix), "%016llx-",
 			 (unsigned long long)wh_hash_bytes_nocase(fname, strlen(fname)));
 		snprintf(path, sizeof(path), "%s/%s%016llx-%zu.hs", dir, prefix, (unsigned long long)h, np);
@@ -637,7 +737,7 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	free(lens);
 	free(pats);
 	if (rc != HS_SUCCESS) {
-		wh_error("sigma: cannot compile the literals of field '%s': %s", s->fields[fid].name,
+		wh_error("sigma: cannot compile the literals of field '%s': %s", name,
 			 cerr && cerr->message ? cerr->message : "hyperscan error");
 		hs_free_compile_error(cerr);
 		return -1;
@@ -647,6 +747,14 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	s->stats.literals += (uint32_t)np;
 	s->stats.fields++;
 	return 0;
+}
+
+static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
+{
+	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
+	s->fields[fid].db = d;
+	s->fields[fid].scanned = true;
+	return build_db(s, s->fields[fid].name, lv, nl, false, d);
 }
 
 static int cmp_leaf_field(const void *a, const void *b)
@@ -662,6 +770,14 @@ static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *
 	if (n->op == SG_N_LEAF) {
 		const struct sg_leaf *l = n->leaf;
 		u->keywords |= l->keyword;
+		if (l->keyword) {
+			uint32_t id = is_literal(l) ? l->id : l->hint;
+			if (id != SG_NONE) {
+				WH_GROW(u->kwleaves, u->nkwleaves + 1, u->kwleaves_cap);
+				u->kwleaves[u->nkwleaves++] = id;
+			}
+			return;
+		}
 		if (is_literal(l) || l->hint != SG_NONE) {
 			uint32_t k;
 			for (k = 0; k < u->nfields && u->fields[k] != l->field; k++)
@@ -767,9 +883,13 @@ int wh_sigma_compile(struct wh_sigma *s)
 	/* one literal database per field */
 	struct sg_leaf **lits = wh_xcalloc(s->nleaves + 1, sizeof(*lits));
 	uint32_t nl = 0;
-	for (uint32_t i = 0; i < s->nleaves; i++)
-		if (s->leaves[i]->used && is_literal(s->leaves[i]))
-			lits[nl++] = s->leaves[i];
+	for (uint32_t i = 0; i < s->nleaves; i++) {
+		struct sg_leaf *l = s->leaves[i];
+		if (l->used && l->keyword && is_literal(l))
+			s->fields[s->kw_field].scanned = true;   /* by the views' keyword databases */
+		else if (l->used && is_literal(l))
+			lits[nl++] = l;
+	}
 	qsort(lits, nl, sizeof(*lits), cmp_leaf_field);
 	int rc = 0;
 	for (uint32_t i = 0; i < nl && rc == 0;) {
@@ -787,12 +907,41 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
+	s->rec_stamp = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
+	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
 }
 
 /* ---- views ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The keyword database for a set of keyword leaves (sorted, no repeats):
+ * shared by every view that needs the same set. NULL when it cannot be
+ * built (reported). */
+static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, uint32_t n)
+{
+	uint64_t key = wh_hash_bytes(ids, n * sizeof(uint32_t)) ^ n;
+	for (uint32_t i = 0; i < s->nkwdbs; i++)
+		if (s->kwdbs[i]->key == key)
+			return &s->kwdbs[i]->db;
+	struct sg_kwdb *k = wh_xcalloc(1, sizeof(*k));
+	k->key = key;
+	struct sg_leaf **lv = wh_xcalloc(n + 1, sizeof(*lv));
+	for (uint32_t i = 0; i < n; i++)
+		lv[i] = s->leaves[ids[i]];
+	int rc = build_db(s, "keywords", lv, n, true, &k->db);
+	free(lv);
+	WH_GROW(s->kwdbs, s->nkwdbs + 1, s->kwdbs_cap);
+	s->kwdbs[s->nkwdbs++] = k;
+	return rc < 0 ? NULL : &k->db;
+}
 
 static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 {
@@ -807,6 +956,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 			tmatch[t] = sg_sel_match(&tg->entry->sels[tg->sels[k]], ev);
 	}
 	uint32_t cap = 0;
+	uint32_t *kw = NULL, nkw = 0, kwcap = 0;
 	for (uint32_t u = 0; u < s->nunits; u++) {
 		const struct sg_unit *un = &s->units[u];
 		if (!tmatch[un->target])
@@ -821,6 +971,9 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		v->allowed[u / 64] |= 1ull << (u % 64);
 		v->any = true;
 		v->keywords |= un->keywords;
+		WH_GROW(kw, nkw + un->nkwleaves, kwcap);
+		memcpy(kw + nkw, un->kwleaves, un->nkwleaves * sizeof(uint32_t));
+		nkw += un->nkwleaves;
 		for (uint32_t k = 0; k < un->nfields; k++)
 			v->scan[un->fields[k] / 64] |= 1ull << (un->fields[k] % 64);
 		if (un->always) {
@@ -829,10 +982,52 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		}
 	}
 	free(tmatch);
+	if (nkw) {
+		qsort(kw, nkw, sizeof(uint32_t), cmp_u32);
+		uint32_t m = 0;
+		for (uint32_t i = 0; i < nkw; i++)
+			if (m == 0 || kw[m - 1] != kw[i])
+				kw[m++] = kw[i];
+		v->kwdb = kw_db(s, kw, m);
+	}
+	free(kw);
 	return v;
 }
 
-static const struct sg_view *get_view(struct wh_sigma *s, const struct wh_event *ev)
+static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev);
+
+static inline bool view_is(const struct sg_view *v, const struct wh_event *ev)
+{
+	return v->event_id == ev->event_id && v->kind == (uint8_t)ev->kind && strcmp(v->channel, ev->channel) == 0 &&
+	       strcmp(v->provider, ev->provider) == 0 && strcmp(v->format, ev->format ? ev->format : "") == 0;
+}
+
+static struct sg_view *get_view(struct wh_sigma *s, const struct wh_event *ev)
+{
+	/* the views of the last few events, compared as they are: a log holds
+	 * a handful of event types, so the key below is rarely built */
+	for (uint32_t i = 0; i < SG_RECENT_VIEWS && s->recent[i]; i++)
+		if (view_is(s->recent[i], ev))
+			return s->recent[i];
+	struct sg_view *v = view_lookup(s, ev);
+	if (!view_is(v, ev)) {
+		/* known under another spelling (the key folds case): remember
+		 * this spelling too */
+		free(v->format);
+		free(v->channel);
+		free(v->provider);
+		v->event_id = ev->event_id;
+		v->kind = (uint8_t)ev->kind;
+		v->format = wh_xstrdup(ev->format ? ev->format : "");
+		v->channel = wh_xstrdup(ev->channel);
+		v->provider = wh_xstrdup(ev->provider);
+	}
+	s->recent[s->recent_next] = v;
+	s->recent_next = (s->recent_next + 1) % SG_RECENT_VIEWS;
+	return v;
+}
+
+static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev)
 {
 	char key[512];
 	int n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%d", ev->format ? ev->format : "", ev->channel,
@@ -847,17 +1042,19 @@ static const struct sg_view *get_view(struct wh_sigma *s, const struct wh_event 
 		return slot->val;
 	if (s->nviews >= SG_MAX_VIEWS) {
 		/* so many distinct sources: start the cache again rather than grow */
-		for (uint32_t i = 0; i < s->nviews; i++) {
-			free(s->view_list[i]->allowed);
-			free(s->view_list[i]->scan);
-			free(s->view_list[i]->always);
-			free(s->view_list[i]);
-		}
+		for (uint32_t i = 0; i < s->nviews; i++)
+			view_free(s->view_list[i]);
 		s->nviews = 0;
+		memset(s->recent, 0, sizeof(s->recent));
 		wh_map_release(&s->views);
 		wh_map_init(&s->views, false);
 	}
 	struct sg_view *v = make_view(s, ev);
+	v->event_id = ev->event_id;
+	v->kind = (uint8_t)ev->kind;
+	v->format = wh_xstrdup(ev->format ? ev->format : "");
+	v->channel = wh_xstrdup(ev->channel);
+	v->provider = wh_xstrdup(ev->provider);
 	WH_GROW(s->view_list, s->nviews + 1, s->views_cap);
 	s->view_list[s->nviews++] = v;
 	const char *k = wh_intern(&s->strings, key, (size_t)n);
@@ -899,6 +1096,16 @@ static void mark_literal(struct wh_sigma *s, struct sg_leaf *l)
 		add_cand(s, l->trig[t]);
 }
 
+/* Note that a literal leaf holds for the value being scanned (once per value). */
+static inline void record(struct wh_sigma *s, uint32_t leaf)
+{
+	if (s->rec_stamp[leaf] == s->rec_no)
+		return;
+	s->rec_stamp[leaf] = s->rec_no;
+	WH_GROW(s->rec, s->nrec + 1, s->rec_cap);
+	s->rec[s->nrec++] = leaf;
+}
+
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 		      void *arg)
 {
@@ -908,20 +1115,17 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 	struct wh_sigma *s = c->s;
 	const struct sg_pat *p = &c->d->pats[id];
 	for (uint32_t k = 0; k < p->n; k++) {
-		struct sg_leaf *l = s->leaves[p->leaves[k]];
-		if (s->leaf_epoch[l->id] == s->epoch)
-			continue;
+		const struct sg_patleaf *pl = &p->leaves[k];
 		bool ok;
-		switch (l->kind) {
+		switch (pl->kind) {
 		case SG_K_CONTAINS: ok = true; break;
 		case SG_K_STARTS: ok = to == p->len; break;
 		case SG_K_ENDS: ok = to == c->vlen; break;
 		case SG_K_EQ: ok = to == c->vlen && c->vlen == p->len; break;
 		default: ok = false; break;
 		}
-		if (!ok)
-			continue;
-		mark_literal(s, l);
+		if (ok)
+			record(s, pl->leaf);
 	}
 	return 0;
 }
@@ -934,10 +1138,9 @@ static void match_eq(struct wh_sigma *s, const struct sg_fielddb *d, const char 
 			if (d->eq[i].hash != h)
 				continue;
 			struct sg_leaf *l = s->leaves[d->eq[i].leaf - 1];
-			if (l->cased != (pass == 1) || s->leaf_epoch[l->id] == s->epoch || l->len != n ||
-			    !sg_leaf_match_value(s, l, v, n))
+			if (l->cased != (pass == 1) || l->len != n || !sg_leaf_match_value(s, l, v, n))
 				continue;
-			mark_literal(s, l);
+			record(s, l->id);
 		}
 	}
 }
@@ -1078,6 +1281,22 @@ static void bind_field(struct wh_sigma *s, uint32_t f, const char *v, uint32_t n
 	s->fvals[i - 1].next = s->nfvals;
 }
 
+/* The id of the event's i-th field name, or SG_NONE. */
+static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint32_t i, const struct wh_field *f)
+{
+	struct sg_shape *sh = i < v->nshape ? &v->shape[i] : NULL;
+	if (sh && sh->nlen == f->nlen && memcmp(sh->name, f->name, f->nlen) == 0)
+		return sh->fid;
+	struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
+	uint32_t fid = slot ? (uint32_t)(uintptr_t)slot->val - 1 : SG_NONE;
+	if (sh && f->nlen <= SG_SHAPE_NAME) {
+		sh->fid = fid;
+		sh->nlen = f->nlen;
+		memcpy(sh->name, f->name, f->nlen);
+	}
+	return fid;
+}
+
 void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, const struct wh_event *ev, int64_t t,
 	     wh_sigma_hit_fn fn, void *arg)
 {
@@ -1088,6 +1307,150 @@ void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, co
 		sg_corr_feed(s, r->corrs[k], rule, ev, t, fn, arg);
 	if (r->pub.enabled && !r->referenced && fn)
 		fn(h, arg);
+}
+
+struct kw_ctx {
+	struct wh_sigma *s;
+	const struct sg_fielddb *d;
+	uint32_t nseg;
+};
+
+/* A keyword literal ends at `to` in the joined values: it counts when it
+ * lies inside one value. */
+static int on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		      void *arg)
+{
+	(void)from;
+	(void)flags;
+	struct kw_ctx *c = arg;
+	struct wh_sigma *s = c->s;
+	const struct sg_pat *p = &c->d->pats[id];
+	/* the value it ends in: the first whose end is at or after `to` */
+	uint32_t lo = 0, hi = c->nseg;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (s->seg_end[mid] < to)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint64_t start = lo == 0 ? 0 : (uint64_t)s->seg_end[lo - 1] + 1;
+	if (lo == c->nseg || to < start + p->len)
+		return 0;
+	for (uint32_t k = 0; k < p->n; k++)
+		record(s, p->leaves[k].leaf);
+	return 0;
+}
+
+/* The cap on the joined values of one event (a larger event's keyword
+ * search sees its first values only). */
+#define SG_MAX_CAT (64u << 20)
+
+static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const struct wh_event *ev)
+{
+	size_t need = 0;
+	for (uint32_t i = 0; i < ev->nfields; i++)
+		need += (size_t)ev->fields[i].vlen + 1;
+	if (need > SG_MAX_CAT)
+		need = SG_MAX_CAT;
+	if (need > s->cat_cap) {
+		free(s->cat);
+		s->cat_cap = need < 4096 ? 4096 : need;
+		s->cat = wh_xmalloc(s->cat_cap);
+	}
+	WH_GROW(s->seg_end, ev->nfields + 1, s->seg_cap);
+	size_t n = 0;
+	uint32_t nseg = 0;
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *f = &ev->fields[i];
+		if (n + f->vlen + 1 > need)
+			break;
+		memcpy(s->cat + n, f->value, f->vlen);
+		n += f->vlen;
+		s->seg_end[nseg++] = (uint32_t)n;
+		s->cat[n++] = (char)SG_SEP;
+	}
+	if (++s->rec_no == 0) {
+		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
+		s->rec_no = 1;
+	}
+	s->nrec = 0;
+	struct kw_ctx c = { .s = s, .d = d, .nseg = nseg };
+	hs_scan(d->db, s->cat, (unsigned)n, 0, s->hs_scratch, on_keyword, &c);
+	for (uint32_t k = 0; k < s->nrec; k++)
+		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+			mark_literal(s, s->leaves[s->rec[k]]);
+}
+
+/* A hash for memo keys: 8 bytes at a time, as values are longer than names. */
+static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)scan << 32 | n);
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, v + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	uint64_t w = 0;
+	memcpy(&w, v + i, n - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
+/*
+ * Decide the literal leaves of one value: from the memo when the value was
+ * seen before, else by the equality table and a Hyperscan scan (then
+ * remembered). Every leaf found is marked for this event.
+ */
+static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fielddb *d, const char *v, uint32_t n)
+{
+	struct sg_memo *m = NULL;
+	uint64_t h = 0;
+	const uint32_t *leaves;
+	uint32_t nleaves;
+	if (n <= SG_MEMO_MAX_VALUE) {
+		h = value_hash(scan, v, n);
+		m = &s->memo[h & (SG_MEMO_SLOTS - 1)];
+		if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
+			leaves = (const uint32_t *)(m->data + ((n + 3) & ~3u));
+			nleaves = m->nleaves;
+			goto mark;
+		}
+	}
+	if (++s->rec_no == 0) {
+		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
+		s->rec_no = 1;
+	}
+	s->nrec = 0;
+	if (d->eq)
+		match_eq(s, d, v, n);
+	if (d->db) {
+		struct scan_ctx c = { .s = s, .d = d, .vlen = n };
+		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
+	}
+	leaves = s->rec;
+	nleaves = s->nrec;
+	if (m && nleaves <= SG_MEMO_MAX_LEAVES) {
+		uint32_t need = ((n + 3) & ~3u) + nleaves * (uint32_t)sizeof(uint32_t);
+		if (need > m->cap) {
+			free(m->data);
+			m->cap = need < 64 ? 64 : need;
+			m->data = wh_xmalloc(m->cap);
+		}
+		memcpy(m->data, v, n);
+		memcpy(m->data + ((n + 3) & ~3u), leaves, nleaves * sizeof(uint32_t));
+		m->hash = h;
+		m->scan = scan;
+		m->vlen = n;
+		m->nleaves = nleaves;
+	}
+mark:
+	for (uint32_t k = 0; k < nleaves; k++)
+		if (s->leaf_epoch[leaves[k]] != s->epoch)
+			mark_literal(s, s->leaves[leaves[k]]);
 }
 
 static void new_epoch(struct wh_sigma *s)
@@ -1109,7 +1472,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	if (!s->compiled && wh_sigma_compile(s) < 0)
 		return;
 	s->stats.events++;
-	const struct sg_view *view = get_view(s, ev);
+	struct sg_view *view = get_view(s, ev);
 	if (!view->any)
 		return;
 	s->stats.covered++;
@@ -1119,34 +1482,27 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	s->ncand = 0;
 	s->nfvals = 0;
 	s->convused = 0;
-	struct scan_ctx c = { .s = s };
+	if (!view->shape) {
+		view->nshape = ev->nfields < SG_SHAPE_MAX ? ev->nfields : SG_SHAPE_MAX;
+		view->shape = wh_xcalloc(view->nshape + 1, sizeof(*view->shape));
+		for (uint32_t i = 0; i < view->nshape; i++)
+			view->shape[i].nlen = UINT32_MAX;
+	}
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
-		struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
-		if (!slot)
+		uint32_t fid = field_lookup(s, view, i, f);
+		if (fid == SG_NONE)
 			continue;
-		uint32_t fid = (uint32_t)(uintptr_t)slot->val - 1;
 		bind_field(s, fid, f->value, f->vlen);
 		const struct sg_field *fd = &s->fields[fid];
 		/* no rule this event can reach has literals on the field: the scan
 		 * could only mark leaves nobody will look at */
 		if (!fd->scanned || f->vlen == 0 || !((view->scan[fid / 64] >> (fid % 64)) & 1))
 			continue;
-		c.d = fd->db;
-		c.vlen = f->vlen;
-		if (fd->db->eq)
-			match_eq(s, fd->db, f->value, f->vlen);
-		if (fd->db->db)
-			hs_scan(fd->db->db, f->value, f->vlen, 0, s->hs_scratch, on_literal, &c);
+		scan_value(s, fid, fd->db, f->value, f->vlen);
 	}
-	if (view->keywords && s->fields[s->kw_field].scanned && s->fields[s->kw_field].db->db) {
-		c.d = s->fields[s->kw_field].db;
-		for (uint32_t i = 0; i < ev->nfields; i++) {
-			c.vlen = ev->fields[i].vlen;
-			if (c.vlen)
-				hs_scan(c.d->db, ev->fields[i].value, c.vlen, 0, s->hs_scratch, on_literal, &c);
-		}
-	}
+	if (view->kwdb && view->kwdb->db)
+		scan_keywords(s, view->kwdb, ev);
 	for (uint32_t i = 0; i < view->nalways; i++)
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {

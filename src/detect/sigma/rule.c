@@ -720,6 +720,17 @@ static struct sg_node *value_node(struct cctx *c, uint32_t field, uint8_t conv, 
 		}
 		if (field == SG_KEYWORD)
 			return fail(c, v->line, "re needs a field");
+		/* a literal every match contains lets the prefilter skip the
+		 * expression on events that lack it */
+		if (l->hint == SG_NONE && !conv) {
+			char lit[256];
+			size_t ln = sg_re_literal(v->s, v->len, m->re_i, lit, sizeof(lit));
+			if (ln >= 3) {
+				struct sg_leaf h = { .field = field, .kind = SG_K_CONTAINS, .cased = false, .s = lit,
+						     .len = (uint32_t)ln };
+				l->hint = leaf_get(s, &h, NULL, 0, 0)->id;
+			}
+		}
 		return node_leaf(s, l);
 	}
 	bool b;

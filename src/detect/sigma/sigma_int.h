@@ -158,6 +158,8 @@ struct sg_unit {
 	uint32_t nfields, fields_cap;
 	uint32_t *eventids;      /* EventID values the detection requires (one of), or NULL */
 	uint32_t neventids;
+	uint32_t *kwleaves;      /* keyword literal leaves in its tree (may repeat) */
+	uint32_t nkwleaves, kwleaves_cap;
 };
 
 struct sg_corr;
@@ -185,7 +187,11 @@ struct sg_field {
 	struct sg_fielddb *db;
 };
 
+#define SG_RECENT_VIEWS 8
+
 struct sg_view;
+struct sg_memo;
+struct sg_kwdb;
 
 struct wh_sigma {
 	struct wh_arena arena;              /* rules, leaves, nodes: everything that lives as long as the set */
@@ -223,8 +229,8 @@ struct wh_sigma {
 	struct sg_unit *units;
 	uint32_t nunits, units_cap;
 	void *hs_scratch;
-	uint32_t *fast_tab;                 /* field lookup cache: see engine.c */
-	uint32_t fast_mask;
+	struct sg_view *recent[SG_RECENT_VIEWS];    /* the views of the last events: see get_view */
+	uint32_t recent_next;
 	struct wh_map views;
 	struct sg_view **view_list;
 	uint32_t nviews, views_cap;
@@ -244,6 +250,18 @@ struct wh_sigma {
 	uint32_t *or_epoch;
 	const struct wh_event *cur_ev;
 	const struct sg_view *cur_view;
+	/* the literal leaves one value holds (scan or memo), deduplicated */
+	uint32_t *rec;
+	uint32_t nrec, rec_cap;
+	uint32_t *rec_stamp;
+	uint32_t rec_no;
+	struct sg_memo *memo;               /* SG_MEMO_SLOTS: see engine.c */
+	struct sg_kwdb **kwdbs;
+	uint32_t nkwdbs, kwdbs_cap;
+	char *cat;                          /* an event's values joined, for the keyword scan */
+	size_t cat_cap;
+	uint32_t *seg_end;                  /* where each value ends in cat */
+	uint32_t seg_cap;
 	char convbuf[64 * 32];
 	uint32_t convused;
 	/* correlations */
@@ -284,6 +302,11 @@ bool sg_parse_number(const char *v, size_t n, int64_t *i, double *d, bool *isflo
 size_t sg_unescape(const char *in, size_t n, char *out, uint8_t *wild, bool plain_wild);
 size_t sg_base64(const unsigned char *in, size_t n, char *out);
 int sg_windash(const char *in, size_t n, const uint8_t *wild, struct wh_sbuf *out, uint32_t max);
+
+/* relit.c: the longest literal that every match of the regular expression
+ * p contains (compared ASCII case-insensitively), into out (at most cap
+ * bytes). Returns its length; 0 when none is known. */
+size_t sg_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap);
 
 /* logsource.c */
 const struct sg_entry *sg_mapping_find(const struct wh_sigma *s, const char *product, const char *category,
