@@ -427,8 +427,11 @@ static int evtx_next(void *st, struct wh_event *ev)
 			ev->provider = rec->provider;
 			ev->offset = s->file_off + rec->offset;
 			ev->record = rec->record;
-			WH_GROW(ev->fields, rec->nfields, ev->fcap);
-			memcpy(ev->fields, s->out.fields + rec->first, rec->nfields * sizeof(struct wh_field));
+			if (rec->nfields) {
+				WH_GROW(ev->fields, rec->nfields, ev->fcap);
+				memcpy(ev->fields, s->out.fields + rec->first,
+				       rec->nfields * sizeof(struct wh_field));
+			}
 			ev->nfields = rec->nfields;
 			ev->truncated = rec->truncated;
 			if (rec->truncated)
