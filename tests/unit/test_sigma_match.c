@@ -236,6 +236,73 @@ static void test_recent_views(void **st)
 	wh_sigma_free(s);
 }
 
+/* Long literals are found by their anchor (their beginning) and a hash of
+ * the whole: at the start and the end of a value, after a false start of
+ * the same anchor, with the case rules of each leaf, and for anchors with
+ * more lengths behind them than the anchor table keeps. */
+static void test_long_literals(void **st)
+{
+	(void)st;
+	const char *h1 = "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB29";
+	const char *h2 = "MD5=0123456789abcdef0123456789ABCDEF";
+	char yaml[8192];
+	int n = snprintf(yaml, sizeof(yaml),
+			 RULE("l1", "  sel:\n    Hashes|contains:\n      - '%s'\n      - '%s'\n  condition: sel") "---\n"
+			 RULE("l2", "  sel:\n    CommandLine|startswith: 'powershell.exe -NoProfile -Command'\n  condition: sel") "---\n"
+			 RULE("l3", "  sel:\n    CommandLine|contains|cased: 'DownloadString(http://ab'\n  condition: sel"),
+			 h1, h2);
+	/* one anchor ("prefix-") with more lengths behind it than it keeps */
+	for (int i = 0; i < 12; i++)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+			      "---\ntitle: m%d\nid: m%d\nlogsource: {product: windows, category: process_creation}\n"
+			      "detection:\n  sel:\n    ParentCommandLine|contains: 'prefix-%.*s'\n  condition: sel\n",
+			      i, i, 20 + i, "abcdefghijklmnopqrstuvwxyz0123456789");
+	struct wh_sigma *s = load(yaml);
+	char v[512];
+	/* at the end, in the middle, lower case, after a false start */
+	snprintf(v, sizeof(v), "SHA1=AB,%s", h1);
+	struct hits h = run(s, PROC("Hashes", v));
+	assert_true(hit(&h, "l1"));
+	snprintf(v, sizeof(v), "x%s,IMPHASH=00", h2);
+	h = run(s, PROC("Hashes", v));
+	assert_true(hit(&h, "l1"));
+	h = run(s, PROC("Hashes", "sha256=2fb6c04c4f95fb8d158af94c137f90ac820716deaf88d8ebec956254e046cb29"));
+	assert_true(hit(&h, "l1"));
+	h = run(s, PROC("Hashes", "SHA256=2FB6,SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB29"));
+	assert_true(hit(&h, "l1"));
+	/* one character short at the end of the value; one character changed */
+	h = run(s, PROC("Hashes", "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB2"));
+	assert_false(hit(&h, "l1"));
+	h = run(s, PROC("Hashes", "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB28"));
+	assert_false(hit(&h, "l1"));
+	/* the literal of another field */
+	h = run(s, PROC("CommandLine", h1));
+	assert_false(hit(&h, "l1"));
+	/* startswith: only at the start */
+	h = run(s, PROC("CommandLine", "POWERSHELL.EXE -noprofile -command x"));
+	assert_true(hit(&h, "l2"));
+	h = run(s, PROC("CommandLine", " powershell.exe -NoProfile -Command x"));
+	assert_false(hit(&h, "l2"));
+	/* cased: the exact bytes only */
+	h = run(s, PROC("CommandLine", "iex (x).DownloadString(http://ab/c)"));
+	assert_true(hit(&h, "l3"));
+	h = run(s, PROC("CommandLine", "iex (x).downloadstring(http://ab/c)"));
+	assert_false(hit(&h, "l3"));
+	/* each of the twelve lengths behind one anchor */
+	for (int i = 0; i < 12; i++) {
+		char id[8];
+		snprintf(id, sizeof(id), "m%d", i);
+		snprintf(v, sizeof(v), "run prefix-%.*s!", 20 + i, "abcdefghijklmnopqrstuvwxyz0123456789");
+		h = run(s, PROC("ParentCommandLine", v));
+		assert_true(hit(&h, id));
+		if (i + 1 < 12) {
+			snprintf(id, sizeof(id), "m%d", i + 1);
+			assert_false(hit(&h, id));
+		}
+	}
+	wh_sigma_free(s);
+}
+
 static void relit(const char *re, bool caseless, const char *want)
 {
 	char out[256];
@@ -301,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_field_shapes),
 		cmocka_unit_test(test_recent_views),
+		cmocka_unit_test(test_long_literals),
 		cmocka_unit_test(test_regex_literal),
 		cmocka_unit_test(test_regex_prefilter),
 	};

@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hs/hs.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +50,53 @@ struct sg_eqslot {
 	uint32_t leaf;           /* leaf id + 1; 0: empty */
 };
 
+/* A Hyperscan compile to run, possibly on another thread. */
+struct hs_job {
+	const char **exprs;
+	unsigned *flags, *ids;
+	size_t *lens;
+	size_t np;
+	const char *name;
+	char path[4200];         /* in the cache, or "" */
+	bool done;               /* loaded from the cache */
+	bool compiled;
+	hs_database_t **db;
+	hs_error_t rc;
+	hs_compile_error_t *err;
+};
+
+/*
+ * Long literals (lists of file hashes such as 'SHA256=2fb6...', long
+ * command lines) are many, and Hyperscan scans hex text slowly against
+ * thousands of them: every position looks like the start of some hash.
+ * So Hyperscan is given only their beginning, shared by all the literals
+ * that begin alike: up to the first character that is not a letter or a
+ * digit when it comes early ("SHA256=", "MD5="), else the first SG_ANCHOR
+ * bytes. At each place an anchor ends, the value's bytes from the anchor's
+ * start are hashed, for each length of literal behind that anchor, and
+ * looked up.
+ */
+#define SG_ANCHOR 8
+#define SG_LONG_LIT 24           /* literals at least this long are anchored */
+#define SG_ANCHOR_LENS 8         /* more lengths behind one anchor: keep them whole */
+#define SG_BLOOM_BITS 65536      /* 8 KiB: stays in the first-level cache */
+
+struct sg_anchor {
+	uint32_t alen;           /* bytes of the anchor */
+	uint32_t nlens;
+	uint32_t lens[SG_ANCHOR_LENS];
+};
+
 struct sg_fielddb {
+	struct hs_job job;       /* while it is being built */
+	struct sg_pat *lpats;    /* long literals (folded text in lpat_text) */
+	const char **lpat_text;
+	uint32_t nlpats;
+	struct sg_eqslot *ltab;  /* hash of the folded literal -> lpats index + 1 */
+	uint32_t ltab_mask;
+	uint64_t *lbloom;        /* SG_BLOOM_BITS: a bit per hash, to skip most lookups cheaply */
+	struct sg_anchor *anchors;   /* Hyperscan ids npats ... npats + nanchors - 1 */
+	uint32_t nanchors;
 	hs_database_t *db;       /* NULL when the field has only equality literals */
 	struct sg_pat *pats;
 	uint32_t npats;
@@ -155,6 +203,13 @@ static void view_free(struct sg_view *v)
 
 static void fielddb_release(struct sg_fielddb *d)
 {
+	for (uint32_t k = 0; k < d->nlpats; k++)
+		free(d->lpats[k].leaves);
+	free(d->lpats);
+	free(d->lpat_text);
+	free(d->ltab);
+	free(d->lbloom);
+	free(d->anchors);
 	if (d->db)
 		hs_free_database(d->db);
 	free(d->eq);
@@ -559,7 +614,9 @@ static bool cache_dir(char *buf, size_t n)
 
 static hs_database_t *cache_load(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
@@ -569,32 +626,20 @@ static hs_database_t *cache_load(const char *path)
 		if (read(fd, buf, (size_t)st.st_size) == st.st_size &&
 		    hs_deserialize_database(buf, (size_t)st.st_size, &db) != HS_SUCCESS)
 			db = NULL;
+		if (db)
+			futimens(fd, NULL);   /* recently used: kept by cache_trim */
 		free(buf);
 	}
 	close(fd);
 	return db;
 }
 
-static void cache_store(const char *dir, const char *path, const char *prefix, hs_database_t *db)
+static void cache_store(const char *path, hs_database_t *db)
 {
 	char *bytes = NULL;
 	size_t len = 0;
 	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
 		return;
-	/* older databases of the same field go: the cache holds one per field */
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		size_t pl = strlen(prefix);
-		while ((e = readdir(d))) {
-			if (strncmp(e->d_name, prefix, pl) == 0) {
-				char old[4400];
-				snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
-				unlink(old);
-			}
-		}
-		closedir(d);
-	}
 	char tmp[4300];
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -605,6 +650,53 @@ static void cache_store(const char *dir, const char *path, const char *prefix, h
 			unlink(tmp);
 	}
 	free(bytes);
+}
+
+/*
+ * The cache is content-addressed (a file per set of patterns), so several
+ * rule sets can be warm at once; it is kept to SG_CACHE_FILES files by
+ * removing the least recently used (a load refreshes a file's time).
+ */
+#define SG_CACHE_FILES 512
+
+struct cache_ent {
+	char name[64];
+	int64_t mtime;
+};
+
+static int cmp_cache_ent(const void *a, const void *b)
+{
+	const struct cache_ent *x = a, *y = b;
+	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+static void cache_trim(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct cache_ent *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < 65536) {
+		size_t l = strlen(e->d_name);
+		if (l < 4 || l >= sizeof(v->name) || strcmp(e->d_name + l - 3, ".hs") != 0)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) != 0)
+			continue;
+		WH_GROW(v, n + 1, cap);
+		memcpy(v[n].name, e->d_name, l + 1);
+		v[n].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		n++;
+	}
+	if (n > SG_CACHE_FILES) {
+		qsort(v, n, sizeof(*v), cmp_cache_ent);
+		for (size_t i = 0; i < n - SG_CACHE_FILES * 3 / 4; i++)
+			unlinkat(dirfd(d), v[i].name, 0);
+	}
+	closedir(d);
+	free(v);
 }
 
 static void eq_insert(struct sg_fielddb *d, uint64_t h, uint32_t leaf)
@@ -623,8 +715,151 @@ static void eq_insert(struct sg_fielddb *d, uint64_t h, uint32_t leaf)
  * pattern that contains SG_SEP could match across two values and must
  * report every match (the callback checks where it falls).
  */
-static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, uint32_t nl, bool concat,
-		    struct sg_fielddb *d)
+/* ASCII upper case to lower case in 8 bytes at once (other bytes unchanged). */
+static inline uint64_t fold8(uint64_t w)
+{
+	uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
+	uint64_t above_z = low7 + 0x2525252525252525ull;   /* high bit: byte > 'Z' */
+	uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3full;    /* high bit: byte >= 'A' */
+	uint64_t upper = ~w & (from_a ^ above_z) & 0x8080808080808080ull;
+	return w | (upper >> 2);
+}
+
+/* A hash of n bytes as ASCII lower case, 8 bytes at a time (long literals
+ * are hashed at every place their anchor occurs). */
+static uint64_t hash_fold(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ fold8(w)) * 0xc4ceb9fe1a85ec53ull;
+	}
+	h ^= h >> 32;
+	return h;
+}
+
+/* Take the long CONTAINS and STARTS literals out of lv into the anchor
+ * tables of d; returns how many literals are left for Hyperscan itself.
+ * *anchor_text gets the text of each anchor (owned by the leaves). */
+static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_leaf **lv, uint32_t nl,
+			   const char ***anchor_text)
+{
+	(void)s;
+	struct wh_map amap, lmap;
+	wh_map_init(&amap, true);
+	wh_map_init(&lmap, true);
+	uint32_t *group = wh_xcalloc(nl + 1, sizeof(uint32_t));   /* anchor + 1, 0: not long */
+	const char **atext = NULL;
+	uint32_t acap = 0;
+	for (uint32_t i = 0; i < nl; i++) {
+		struct sg_leaf *l = lv[i];
+		if ((l->kind != SG_K_CONTAINS && l->kind != SG_K_STARTS) || l->len < SG_LONG_LIT)
+			continue;
+		uint32_t alen = SG_ANCHOR;
+		for (uint32_t k = 0; k < SG_ANCHOR; k++) {
+			unsigned char ch = (unsigned char)l->s[k];
+			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) {
+				if (k >= 3)
+					alen = k + 1;
+				break;
+			}
+		}
+		bool added;
+		struct wh_map_slot *slot = wh_map_put(&amap, l->s, alen, &added);
+		if (added) {
+			WH_GROW(d->anchors, d->nanchors + 1, acap);
+			atext = wh_xreallocarray(atext, acap, sizeof(*atext));
+			memset(&d->anchors[d->nanchors], 0, sizeof(d->anchors[0]));
+			d->anchors[d->nanchors].alen = alen;
+			atext[d->nanchors] = l->s;
+			slot->val = (void *)(uintptr_t)(d->nanchors + 1);
+			d->nanchors++;
+		}
+		uint32_t a = (uint32_t)(uintptr_t)slot->val - 1;
+		struct sg_anchor *an = &d->anchors[a];
+		uint32_t k;
+		for (k = 0; k < an->nlens && an->lens[k] != l->len; k++)
+			;
+		if (k == an->nlens) {
+			if (an->nlens < SG_ANCHOR_LENS)
+				an->lens[an->nlens] = l->len;
+			an->nlens++;   /* past SG_ANCHOR_LENS: the anchor is given up below */
+		}
+		group[i] = a + 1;
+	}
+	/* anchors with too many lengths behind them leave their literals whole */
+	uint32_t *renum = wh_xcalloc(d->nanchors + 1, sizeof(uint32_t));
+	uint32_t na = 0;
+	for (uint32_t a = 0; a < d->nanchors; a++) {
+		if (d->anchors[a].nlens > SG_ANCHOR_LENS)
+			continue;
+		renum[a] = na + 1;
+		d->anchors[na] = d->anchors[a];
+		atext[na] = atext[a];
+		na++;
+	}
+	d->nanchors = na;
+	uint32_t m = 0, lcap = 0;
+	for (uint32_t i = 0; i < nl; i++) {
+		struct sg_leaf *l = lv[i];
+		if (!group[i] || !renum[group[i] - 1]) {
+			lv[m++] = l;
+			continue;
+		}
+		bool added;
+		struct wh_map_slot *slot = wh_map_put(&lmap, l->s, l->len, &added);
+		if (added) {
+			WH_GROW(d->lpats, d->nlpats + 1, lcap);
+			d->lpat_text = wh_xreallocarray(d->lpat_text, lcap, sizeof(*d->lpat_text));
+			memset(&d->lpats[d->nlpats], 0, sizeof(d->lpats[0]));
+			d->lpats[d->nlpats].len = l->len;
+			d->lpat_text[d->nlpats] = l->s;
+			slot->val = (void *)(uintptr_t)(d->nlpats + 1);
+			d->nlpats++;
+		}
+		struct sg_pat *p = &d->lpats[(uintptr_t)slot->val - 1];
+		p->leaves = wh_xreallocarray(p->leaves, p->n + 1, sizeof(*p->leaves));
+		p->leaves[p->n].leaf = l->id;
+		p->leaves[p->n].kind = l->kind;
+		p->n++;
+	}
+	if (d->nlpats) {
+		uint32_t cap = 16;
+		while (cap < d->nlpats * 2)
+			cap *= 2;
+		d->ltab = wh_xcalloc(cap, sizeof(*d->ltab));
+		d->ltab_mask = cap - 1;
+		d->lbloom = wh_xcalloc(SG_BLOOM_BITS / 64, sizeof(uint64_t));
+		for (uint32_t i = 0; i < d->nlpats; i++) {
+			uint64_t h = hash_fold(d->lpat_text[i], d->lpats[i].len);
+			uint32_t b = (uint32_t)(h >> 40) % SG_BLOOM_BITS;
+			d->lbloom[b / 64] |= 1ull << (b % 64);
+			uint32_t k = (uint32_t)h & d->ltab_mask;
+			while (d->ltab[k].leaf)
+				k = (k + 1) & d->ltab_mask;
+			d->ltab[k].hash = h;
+			d->ltab[k].leaf = i + 1;
+		}
+		s->stats.literals += d->nlpats;
+	}
+	free(group);
+	free(renum);
+	wh_map_release(&amap);
+	wh_map_release(&lmap);
+	*anchor_text = atext;
+	return m;
+}
+
+static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf **lv, uint32_t nl, bool concat,
+			    struct sg_fielddb *d)
 {
 	/* equality literals go to the hash table, the others to Hyperscan */
 	uint32_t neq = 0;
@@ -649,7 +884,10 @@ static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, u
 		nl = m;
 		s->stats.literals += neq;
 	}
-	if (nl == 0)
+	const char **anchor_text = NULL;
+	if (!concat)
+		nl = split_long(s, d, lv, nl, &anchor_text);
+	if (nl == 0 && d->nanchors == 0)
 		return 0;
 	struct wh_map pmap;
 	wh_map_init(&pmap, false);
@@ -687,17 +925,28 @@ static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, u
 	}
 	wh_sbuf_release(&key);
 	wh_map_release(&pmap);
-	const char **exprs = wh_xcalloc(np, sizeof(char *));
-	unsigned *flags = wh_xcalloc(np, sizeof(unsigned));
-	unsigned *ids = wh_xcalloc(np, sizeof(unsigned));
-	size_t *lens = wh_xcalloc(np, sizeof(size_t));
+	struct hs_job *j = &d->job;
+	size_t nall = np + d->nanchors;
+	j->exprs = wh_xcalloc(nall, sizeof(char *));
+	j->flags = wh_xcalloc(nall, sizeof(unsigned));
+	j->ids = wh_xcalloc(nall, sizeof(unsigned));
+	j->lens = wh_xcalloc(nall, sizeof(size_t));
+	j->np = nall;
+	for (uint32_t a = 0; a < d->nanchors; a++) {
+		j->exprs[np + a] = anchor_text[a];
+		j->lens[np + a] = d->anchors[a].alen;
+		j->ids[np + a] = (unsigned)(np + a);
+		j->flags[np + a] = HS_FLAG_CASELESS;
+	}
+	free(anchor_text);
+	j->name = name;
 	d->pats = wh_xcalloc(np, sizeof(*d->pats));
 	d->npats = (uint32_t)np;
 	for (size_t i = 0; i < np; i++) {
-		exprs[i] = pats[i].s;
-		lens[i] = pats[i].len;
-		ids[i] = (unsigned)i;
-		flags[i] = (pats[i].cased ? 0 : HS_FLAG_CASELESS) | (pats[i].single ? HS_FLAG_SINGLEMATCH : 0);
+		j->exprs[i] = pats[i].s;
+		j->lens[i] = pats[i].len;
+		j->ids[i] = (unsigned)i;
+		j->flags[i] = (pats[i].cased ? 0 : HS_FLAG_CASELESS) | (pats[i].single ? HS_FLAG_SINGLEMATCH : 0);
 		d->pats[i].len = pats[i].len;
 		d->pats[i].n = pats[i].n;
 		d->pats[i].leaves = wh_xcalloc(pats[i].n, sizeof(struct sg_patleaf));
@@ -707,46 +956,69 @@ static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, u
 		}
 		free(pats[i].leaves);
 	}
-	hs_compile_error_t *cerr = NULL;
-	hs_error_t rc = HS_SUCCESS;
-	/* the cache key: the field, then every pattern with its flags, in order */
-	char dir[4096], path[4200], prefix[40];
-	bool cached = false, use_cache = cache_dir(dir, sizeof(dir));
-	if (use_cache) {
+	free(pats);
+	/* the cache key: every pattern with its flags, in order */
+	char dir[4096];
+	if (cache_dir(dir, sizeof(dir))) {
 		const char *ver = hs_version();
 		uint64_t h = wh_hash_bytes(ver, strlen(ver));
-		for (size_t i = 0; i < np; i++) {
-			uint64_t part[3] = { flags[i], lens[i], wh_hash_bytes(exprs[i], lens[i]) };
+		for (size_t i = 0; i < nall; i++) {
+			uint64_t part[3] = { j->flags[i], j->lens[i], wh_hash_bytes(j->exprs[i], j->lens[i]) };
 			h = h * 0x100000001b3ull ^ wh_hash_bytes(part, sizeof(part));
 		}
-		const char *fname = name;
-		snprintf(prefix, sizeof(prefix), "%016llx-",
-			 (unsigned long long)wh_hash_bytes_nocase(fname, strlen(fname)));
-		snprintf(path, sizeof(path), "%s/%s%016llx-%zu.hs", dir, prefix, (unsigned long long)h, np);
-		d->db = cache_load(path);
-		cached = d->db != NULL;
+		snprintf(j->path, sizeof(j->path), "%s/%016llx-%zu.hs", dir, (unsigned long long)h, nall);
+		d->db = cache_load(j->path);
+		j->done = d->db != NULL;
 	}
-	if (!cached) {
-		rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL, &d->db, &cerr);
-		if (rc == HS_SUCCESS && use_cache)
-			cache_store(dir, path, prefix, d->db);
-	}
-	free(exprs);
-	free(flags);
-	free(ids);
-	free(lens);
-	free(pats);
-	if (rc != HS_SUCCESS) {
-		wh_error("sigma: cannot compile the literals of field '%s': %s", name,
-			 cerr && cerr->message ? cerr->message : "hyperscan error");
-		hs_free_compile_error(cerr);
-		return -1;
-	}
-	if (hs_alloc_scratch(d->db, (hs_scratch_t **)&s->hs_scratch) != HS_SUCCESS)
-		return wh_error("sigma: cannot allocate Hyperscan scratch space");
-	s->stats.literals += (uint32_t)np;
-	s->stats.fields++;
+	j->db = &d->db;
 	return 0;
+}
+
+/* Compile a prepared database (any thread: Hyperscan's compiler is
+ * reentrant). */
+static void hs_job_run(struct hs_job *j)
+{
+	if (j->done || !j->np)
+		return;
+	j->rc = hs_compile_lit_multi(j->exprs, j->flags, j->ids, j->lens, (unsigned)j->np, HS_MODE_BLOCK, NULL, j->db,
+				     &j->err);
+	j->compiled = j->rc == HS_SUCCESS;
+}
+
+/* After the compile: report, cache, scratch space. */
+static int hs_job_finish(struct wh_sigma *s, struct hs_job *j)
+{
+	int rc = 0;
+	if (j->np && j->rc != HS_SUCCESS) {
+		wh_error("sigma: cannot compile the literals of field '%s': %s", j->name,
+			 j->err && j->err->message ? j->err->message : "hyperscan error");
+		hs_free_compile_error(j->err);
+		rc = -1;
+	} else if (j->np) {
+		if (j->compiled && *j->path) {
+			cache_store(j->path, *j->db);
+			s->cache_stored = true;
+		}
+		if (hs_alloc_scratch(*j->db, (hs_scratch_t **)&s->hs_scratch) != HS_SUCCESS)
+			rc = wh_error("sigma: cannot allocate Hyperscan scratch space");
+		s->stats.literals += (uint32_t)j->np;
+		s->stats.fields++;
+	}
+	free(j->exprs);
+	free(j->flags);
+	free(j->ids);
+	free(j->lens);
+	memset(j, 0, sizeof(*j));
+	return rc;
+}
+
+static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, uint32_t nl, bool concat,
+		    struct sg_fielddb *d)
+{
+	if (build_db_prepare(s, name, lv, nl, concat, d) < 0)
+		return -1;
+	hs_job_run(&d->job);
+	return hs_job_finish(s, &d->job);
 }
 
 static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
@@ -754,7 +1026,73 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
 	s->fields[fid].db = d;
 	s->fields[fid].scanned = true;
-	return build_db(s, s->fields[fid].name, lv, nl, false, d);
+	return build_db_prepare(s, s->fields[fid].name, lv, nl, false, d);
+}
+
+struct job_pool {
+	struct hs_job **jobs;
+	uint32_t n;
+	atomic_uint next;
+};
+
+static void *job_worker(void *arg)
+{
+	struct job_pool *p = arg;
+	for (;;) {
+		uint32_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			return NULL;
+		hs_job_run(p->jobs[i]);
+	}
+}
+
+static int cmp_job_size(const void *a, const void *b)
+{
+	const struct hs_job *x = *(struct hs_job *const *)a, *y = *(struct hs_job *const *)b;
+	return x->np > y->np ? -1 : x->np < y->np;
+}
+
+/*
+ * Compile the field databases that the cache did not have, on up to
+ * SG_COMPILE_THREADS threads (largest first, so that the big ones do not
+ * end up last), then finish them in field order on this thread. The
+ * public rule set spends most of its load time here when the cache is cold.
+ */
+#define SG_COMPILE_THREADS 4
+
+static int compile_jobs(struct wh_sigma *s)
+{
+	struct job_pool p = { .jobs = wh_xcalloc(s->nfields + 1, sizeof(struct hs_job *)) };
+	atomic_init(&p.next, 0);
+	for (uint32_t f = 0; f < s->nfields; f++) {
+		struct sg_fielddb *d = s->fields[f].db;
+		if (d && d->job.np && !d->job.done)
+			p.jobs[p.n++] = &d->job;
+	}
+	qsort(p.jobs, p.n, sizeof(*p.jobs), cmp_job_size);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t nt = cpus > 1 ? (uint32_t)(cpus < SG_COMPILE_THREADS ? cpus : SG_COMPILE_THREADS) : 1;
+	if (nt > p.n)
+		nt = p.n ? p.n : 1;
+	pthread_t th[SG_COMPILE_THREADS];
+	uint32_t started = 0;
+	for (uint32_t i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, job_worker, &p) == 0)
+			started++;
+	job_worker(&p);
+	for (uint32_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(p.jobs);
+	int rc = 0;
+	for (uint32_t f = 0; f < s->nfields; f++) {
+		struct sg_fielddb *d = s->fields[f].db;
+		if (d && hs_job_finish(s, &d->job) < 0)
+			rc = -1;
+	}
+	char dir[4096];
+	if (s->cache_stored && cache_dir(dir, sizeof(dir)))
+		cache_trim(dir);
+	return rc;
 }
 
 static int cmp_leaf_field(const void *a, const void *b)
@@ -900,6 +1238,8 @@ int wh_sigma_compile(struct wh_sigma *s)
 		i = j;
 	}
 	free(lits);
+	if (rc == 0)
+		rc = compile_jobs(s);
 	/* per-event state */
 	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
 	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
@@ -1082,6 +1422,7 @@ static void add_cand(struct wh_sigma *s, uint32_t u)
 struct scan_ctx {
 	struct wh_sigma *s;
 	const struct sg_fielddb *d;
+	const char *v;
 	uint32_t vlen;
 };
 
@@ -1106,6 +1447,54 @@ static inline void record(struct wh_sigma *s, uint32_t leaf)
 	s->rec[s->nrec++] = leaf;
 }
 
+static bool same_folded(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* An anchor ended at `to`: look up the long literals that start with it. */
+static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
+{
+	struct wh_sigma *s = c->s;
+	const struct sg_fielddb *d = c->d;
+	const struct sg_anchor *an = &d->anchors[a];
+	uint32_t start = (uint32_t)to - an->alen;
+	for (uint32_t k = 0; k < an->nlens; k++) {
+		uint32_t len = an->lens[k];
+		if (start + len > c->vlen)
+			continue;
+		const char *v = c->v + start;
+		uint64_t h = hash_fold(v, len);
+		uint32_t b = (uint32_t)(h >> 40) % SG_BLOOM_BITS;
+		if (!((d->lbloom[b / 64] >> (b % 64)) & 1))
+			continue;
+		for (uint32_t i = (uint32_t)h & d->ltab_mask; d->ltab[i].leaf; i = (i + 1) & d->ltab_mask) {
+			if (d->ltab[i].hash != h)
+				continue;
+			const struct sg_pat *p = &d->lpats[d->ltab[i].leaf - 1];
+			if (p->len != len || !same_folded(d->lpat_text[d->ltab[i].leaf - 1], v, len))
+				continue;
+			for (uint32_t j = 0; j < p->n; j++) {
+				const struct sg_leaf *l = s->leaves[p->leaves[j].leaf];
+				if (p->leaves[j].kind == SG_K_STARTS && start != 0)
+					continue;
+				if (l->cased && memcmp(l->s, v, len) != 0)
+					continue;
+				record(s, l->id);
+			}
+		}
+	}
+}
+
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 		      void *arg)
 {
@@ -1113,6 +1502,10 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 	(void)flags;
 	struct scan_ctx *c = arg;
 	struct wh_sigma *s = c->s;
+	if (id >= c->d->npats) {
+		on_anchor(c, id - c->d->npats, to);
+		return 0;
+	}
 	const struct sg_pat *p = &c->d->pats[id];
 	for (uint32_t k = 0; k < p->n; k++) {
 		const struct sg_patleaf *pl = &p->leaves[k];
@@ -1428,7 +1821,7 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 	if (d->eq)
 		match_eq(s, d, v, n);
 	if (d->db) {
-		struct scan_ctx c = { .s = s, .d = d, .vlen = n };
+		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
 		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
 	}
 	leaves = s->rec;

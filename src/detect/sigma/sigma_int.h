@@ -229,6 +229,7 @@ struct wh_sigma {
 	struct sg_unit *units;
 	uint32_t nunits, units_cap;
 	void *hs_scratch;
+	bool cache_stored;                  /* a compiled database went to the on-disk cache */
 	struct sg_view *recent[SG_RECENT_VIEWS];    /* the views of the last events: see get_view */
 	uint32_t recent_next;
 	struct wh_map views;
