@@ -453,7 +453,8 @@ static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, stru
 	uint32_t ng = na < SG_MAX_GROUPS ? na : SG_MAX_GROUPS;
 	for (uint32_t g = 0; g < ng; g++) {
 		WH_GROW(out[g].v, all[g].n + 1, out[g].cap);
-		memcpy(out[g].v, all[g].v, all[g].n * sizeof(uint32_t));
+		if (all[g].n)
+			memcpy(out[g].v, all[g].v, all[g].n * sizeof(uint32_t));
 		out[g].n = all[g].n;
 		out[g].cost = all[g].cost;
 	}
@@ -1096,9 +1097,11 @@ static void pack_literals(struct wh_sigma *s)
 		s->lit[i].off = off;
 		s->lit[i].nors = l->nors;
 		s->lit[i].ntrig = l->ntrig;
-		memcpy(s->lit_pool + off, l->ors, l->nors * sizeof(uint32_t));
+		if (l->nors)
+			memcpy(s->lit_pool + off, l->ors, l->nors * sizeof(uint32_t));
 		off += l->nors;
-		memcpy(s->lit_pool + off, l->trig, l->ntrig * sizeof(uint32_t));
+		if (l->ntrig)
+			memcpy(s->lit_pool + off, l->trig, l->ntrig * sizeof(uint32_t));
 		off += l->ntrig;
 	}
 }
@@ -1415,9 +1418,11 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		v->allowed[u / 64] |= 1ull << (u % 64);
 		v->any = true;
 		v->keywords |= un->keywords;
-		WH_GROW(kw, nkw + un->nkwleaves, kwcap);
-		memcpy(kw + nkw, un->kwleaves, un->nkwleaves * sizeof(uint32_t));
-		nkw += un->nkwleaves;
+		if (un->nkwleaves) {
+			WH_GROW(kw, nkw + un->nkwleaves, kwcap);
+			memcpy(kw + nkw, un->kwleaves, un->nkwleaves * sizeof(uint32_t));
+			nkw += un->nkwleaves;
+		}
 		for (uint32_t k = 0; k < un->nfields; k++)
 			v->scan[un->fields[k] / 64] |= 1ull << (un->fields[k] % 64);
 		if (un->always) {
@@ -1973,7 +1978,8 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 			m->data = wh_xmalloc(m->cap);
 		}
 		memcpy(m->data, v, n);
-		memcpy(m->data + ((n + 3) & ~3u), leaves, nleaves * sizeof(uint32_t));
+		if (nleaves)
+			memcpy(m->data + ((n + 3) & ~3u), leaves, nleaves * sizeof(uint32_t));
 		m->hash = h;
 		m->scan = scan;
 		m->vlen = n;
