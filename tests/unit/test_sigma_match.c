@@ -303,6 +303,46 @@ static void test_long_literals(void **st)
 	wh_sigma_free(s);
 }
 
+/* A unit is evaluated once every trigger group of its top-level AND has
+ * fired: more parts than groups, parts that are ORs, parts with a regular
+ * expression, negations, and one literal in two parts. */
+static void test_trigger_groups(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(
+		RULE("g1", "  sel:\n    Image|endswith: '\\aaa.exe'\n    CommandLine|contains: bbbb\n"
+			   "    ParentImage|endswith: '\\ccc.exe'\n    User|startswith: dddd\n"
+			   "    OriginalFileName: eeee\n  condition: sel") "---\n"
+		RULE("g2", "  sel:\n    CommandLine|contains: [xxxx, yyyy]\n    Image|endswith: ['\\p.exe', '\\q.exe']\n"
+			   "  filter:\n    User: zzzz\n  condition: sel and not filter") "---\n"
+		RULE("g3", "  sel:\n    CommandLine|contains: same\n    ParentCommandLine|contains: same\n"
+			   "    CommandLine|re: 'r[0-9]+egex'\n  condition: sel"));
+	const char *all[] = { "Image", "C:\\aaa.exe", "CommandLine", "bbbb", "ParentImage", "C:\\ccc.exe",
+			      "User", "dddd1", "OriginalFileName", "eeee" };
+	for (int drop = -1; drop < 5; drop++) {
+		struct wh_event *ev = PROC("EventID", "1");
+		for (int i = 0; i < 5; i++)
+			if (i != drop)
+				wh_event_add_copy(ev, all[2 * i], strlen(all[2 * i]), all[2 * i + 1], strlen(all[2 * i + 1]));
+		struct hits h = run(s, ev);
+		if (hit(&h, "g1") != (drop < 0))
+			fail_msg("g1 with part %d left out", drop);
+	}
+	struct hits h = run(s, PROC("CommandLine", "a yyyy b", "Image", "C:\\q.exe"));
+	assert_true(hit(&h, "g2"));
+	h = run(s, PROC("CommandLine", "a yyyy b", "Image", "C:\\q.exe", "User", "zzzz"));
+	assert_false(hit(&h, "g2"));
+	h = run(s, PROC("CommandLine", "a yyyy b", "Image", "C:\\r.exe"));
+	assert_false(hit(&h, "g2"));
+	h = run(s, PROC("CommandLine", "same r12egex", "ParentCommandLine", "same"));
+	assert_true(hit(&h, "g3"));
+	h = run(s, PROC("CommandLine", "same r12egex", "ParentCommandLine", "other"));
+	assert_false(hit(&h, "g3"));
+	h = run(s, PROC("CommandLine", "same regex", "ParentCommandLine", "same"));
+	assert_false(hit(&h, "g3"));
+	wh_sigma_free(s);
+}
+
 static void relit(const char *re, bool caseless, const char *want)
 {
 	char out[256];
@@ -369,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_field_shapes),
 		cmocka_unit_test(test_recent_views),
 		cmocka_unit_test(test_long_literals),
+		cmocka_unit_test(test_trigger_groups),
 		cmocka_unit_test(test_regex_literal),
 		cmocka_unit_test(test_regex_prefilter),
 	};

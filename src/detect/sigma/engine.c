@@ -145,6 +145,7 @@ struct sg_shape {
 #define SG_MEMO_SLOTS 16384          /* power of two */
 #define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
 #define SG_MEMO_MAX_LEAVES 256
+#define SG_MEMO_TRIAL 1024
 
 struct sg_memo {
 	uint64_t hash;           /* 0: empty */
@@ -166,6 +167,7 @@ struct sg_kwdb {
 	struct sg_fielddb db;
 };
 
+#define SG_QUEUED 0x80             /* unit_mask: queued for evaluation */
 #define SG_MAX_VIEWS 4096
 #define SG_TRIGGER_CAP 4096
 
@@ -278,6 +280,8 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->leaf_epoch);
 	free(s->leaf_val);
 	free(s->unit_epoch);
+	free(s->unit_mask);
+	free(s->unit_full);
 	free(s->field_epoch);
 	free(s->field_head);
 	free(s->fvals);
@@ -285,6 +289,9 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->or_epoch);
 	free(s->rec);
 	free(s->rec_stamp);
+	free(s->lit);
+	free(s->lit_pool);
+	free(s->rule_hit);
 	if (s->memo)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
 			free(s->memo[i].data);
@@ -408,6 +415,52 @@ static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig
 	default:
 		return false;
 	}
+}
+
+/*
+ * The trigger groups of a unit: literal sets of which each must have a
+ * literal in the event for the unit to hold. A unit is evaluated only when
+ * every group fired, so "Image ends with \\cmd.exe and CommandLine contains
+ * X" is not evaluated on every cmd.exe. The top-level AND gives one group
+ * per child that has a trigger set (the SG_MAX_GROUPS most selective);
+ * anything else is one group. Returns the number of groups (0: none, the
+ * unit is evaluated on every event of its logsource).
+ */
+#define SG_MAX_GROUPS 3
+
+static int cmp_trig_cost(const void *a, const void *b)
+{
+	const struct trig_set *x = a, *y = b;
+	return x->cost < y->cost ? -1 : x->cost > y->cost;
+}
+
+static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, struct trig_set *out)
+{
+	if (n->op != SG_N_AND) {
+		if (!trigger_set(s, n, &out[0]))
+			return 0;
+		return 1;
+	}
+	struct trig_set *all = wh_xcalloc(n->n + 1, sizeof(*all));
+	uint32_t na = 0;
+	for (uint32_t i = 0; i < n->n; i++) {
+		if (trigger_set(s, n->kids[i], &all[na]))
+			na++;
+		else
+			free(all[na].v), all[na] = (struct trig_set){ 0 };
+	}
+	qsort(all, na, sizeof(*all), cmp_trig_cost);
+	uint32_t ng = na < SG_MAX_GROUPS ? na : SG_MAX_GROUPS;
+	for (uint32_t g = 0; g < ng; g++) {
+		WH_GROW(out[g].v, all[g].n + 1, out[g].cap);
+		memcpy(out[g].v, all[g].v, all[g].n * sizeof(uint32_t));
+		out[g].n = all[g].n;
+		out[g].cost = all[g].cost;
+	}
+	for (uint32_t i = 0; i <= na && i <= n->n; i++)
+		free(all[i].v);
+	free(all);
+	return ng;
 }
 
 /* EventID values of which one must hold for n to hold (same logic, EventID leaves only). */
@@ -1029,6 +1082,44 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 	return build_db_prepare(s, s->fields[fid].name, lv, nl, false, d);
 }
 
+/* What marking a literal leaf sets, packed per leaf (see struct sg_lit). */
+static void pack_literals(struct wh_sigma *s)
+{
+	size_t total = 0;
+	for (uint32_t i = 0; i < s->nleaves; i++)
+		total += (size_t)s->leaves[i]->nors + s->leaves[i]->ntrig;
+	s->lit = wh_xcalloc(s->nleaves + 1, sizeof(*s->lit));
+	s->lit_pool = wh_xcalloc(total + 1, sizeof(uint32_t));
+	uint32_t off = 0;
+	for (uint32_t i = 0; i < s->nleaves; i++) {
+		const struct sg_leaf *l = s->leaves[i];
+		s->lit[i].off = off;
+		s->lit[i].nors = l->nors;
+		s->lit[i].ntrig = l->ntrig;
+		memcpy(s->lit_pool + off, l->ors, l->nors * sizeof(uint32_t));
+		off += l->nors;
+		memcpy(s->lit_pool + off, l->trig, l->ntrig * sizeof(uint32_t));
+		off += l->ntrig;
+	}
+}
+
+/* Literal leaves that a scan decides become SG_N_LIT nodes. */
+static void lit_nodes(struct wh_sigma *s, struct sg_node *n)
+{
+	if (n->op == SG_N_LEAF) {
+		const struct sg_leaf *l = n->leaf;
+		if (is_literal(l) && s->fields[l->field].scanned) {
+			n->op = SG_N_LIT;
+			n->lid = l->id;
+		}
+		return;
+	}
+	if (n->op == SG_N_LIT)
+		return;
+	for (uint32_t i = 0; i < n->n; i++)
+		lit_nodes(s, n->kids[i]);
+}
+
 struct job_pool {
 	struct hs_job **jobs;
 	uint32_t n;
@@ -1195,18 +1286,24 @@ int wh_sigma_compile(struct wh_sigma *s)
 	/* triggers */
 	uint32_t eid = sg_field_id(s, "EventID", 7);
 	struct trig_set ts = { 0 };
+	struct trig_set groups[SG_MAX_GROUPS] = { 0 };
+	s->unit_full = wh_xcalloc(s->nunits + 1, 1);
 	for (uint32_t u = 0; u < s->nunits; u++) {
 		struct sg_unit *un = &s->units[u];
 		mark_used(s, un->expr);
-		if (trigger_set(s, un->expr, &ts)) {
-			for (uint32_t k = 0; k < ts.n; k++) {
-				struct sg_leaf *l = s->leaves[ts.v[k]];
-				if (l->ntrig && l->trig[l->ntrig - 1] == u)
+		uint32_t ng = trigger_groups(s, un->expr, groups);
+		for (uint32_t g = 0; g < ng; g++) {
+			uint32_t e = u << 2 | g;
+			for (uint32_t k = 0; k < groups[g].n; k++) {
+				struct sg_leaf *l = s->leaves[groups[g].v[k]];
+				if (l->ntrig && l->trig[l->ntrig - 1] == e)
 					continue;
 				WH_GROW(l->trig, l->ntrig + 1, l->trig_cap);
-				l->trig[l->ntrig++] = u;
+				l->trig[l->ntrig++] = e;
 			}
-		} else {
+		}
+		s->unit_full[u] = (uint8_t)((1u << ng) - 1);
+		if (ng == 0) {
 			un->always = true;
 			s->stats.always++;
 		}
@@ -1217,6 +1314,8 @@ int wh_sigma_compile(struct wh_sigma *s)
 		}
 	}
 	free(ts.v);
+	for (uint32_t g = 0; g < SG_MAX_GROUPS; g++)
+		free(groups[g].v);
 	s->stats.units = s->nunits;
 	/* one literal database per field */
 	struct sg_leaf **lits = wh_xcalloc(s->nleaves + 1, sizeof(*lits));
@@ -1244,10 +1343,15 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
 	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
 	s->unit_epoch = wh_xcalloc(s->nunits + 1, sizeof(uint32_t));
+	s->unit_mask = wh_xcalloc(s->nunits + 1, 1);
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
 	s->rec_stamp = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
+	s->rule_hit = wh_xcalloc(s->nrules + 1, sizeof(uint32_t));
+	pack_literals(s);
+	for (uint32_t u = 0; u < s->nunits; u++)
+		lit_nodes(s, s->units[u].expr);
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -1410,13 +1514,33 @@ static inline bool allowed(const struct sg_view *v, uint32_t u)
 	return (v->allowed[u / 64] >> (u % 64)) & 1;
 }
 
+/* Queue unit u for evaluation in this event (once). */
 static void add_cand(struct wh_sigma *s, uint32_t u)
 {
-	if (s->unit_epoch[u] == s->epoch || !allowed(s->cur_view, u))
+	if (s->unit_epoch[u] != s->epoch) {
+		s->unit_epoch[u] = s->epoch;
+		s->unit_mask[u] = 0;
+	}
+	if ((s->unit_mask[u] & SG_QUEUED) || !allowed(s->cur_view, u))
 		return;
-	s->unit_epoch[u] = s->epoch;
+	s->unit_mask[u] |= SG_QUEUED;
 	WH_GROW(s->cand, s->ncand + 1, s->cand_cap);
 	s->cand[s->ncand++] = u;
+}
+
+/* A literal of trigger group e & 3 of unit e >> 2 fired: queue the unit
+ * once all of its groups have. */
+static inline void trig_group(struct wh_sigma *s, uint32_t e)
+{
+	uint32_t u = e >> 2;
+	if (s->unit_epoch[u] != s->epoch) {
+		s->unit_epoch[u] = s->epoch;
+		s->unit_mask[u] = 0;
+	}
+	uint8_t m = (uint8_t)(s->unit_mask[u] | 1u << (e & 3));
+	s->unit_mask[u] = m;
+	if (m == s->unit_full[u])
+		add_cand(s, u);
 }
 
 struct scan_ctx {
@@ -1427,14 +1551,17 @@ struct scan_ctx {
 };
 
 /* A literal leaf holds in this event: mark it, its OR parents, its units. */
-static void mark_literal(struct wh_sigma *s, struct sg_leaf *l)
+static void mark_literal(struct wh_sigma *s, uint32_t id)
 {
-	s->leaf_epoch[l->id] = s->epoch;
-	s->leaf_val[l->id] = 1;
-	for (uint32_t k = 0; k < l->nors; k++)
-		s->or_epoch[l->ors[k]] = s->epoch;
-	for (uint32_t t = 0; t < l->ntrig; t++)
-		add_cand(s, l->trig[t]);
+	const struct sg_lit *li = &s->lit[id];
+	s->leaf_epoch[id] = s->epoch;
+	s->leaf_val[id] = 1;
+	const uint32_t *p = s->lit_pool + li->off;
+	for (uint32_t k = 0; k < li->nors; k++)
+		s->or_epoch[p[k]] = s->epoch;
+	p += li->nors;
+	for (uint32_t t = 0; t < li->ntrig; t++)
+		trig_group(s, p[t]);
 }
 
 /* Note that a literal leaf holds for the value being scanned (once per value). */
@@ -1563,6 +1690,8 @@ static bool eval(struct wh_sigma *s, const struct sg_node *n)
 		return false;
 	case SG_N_NOT:
 		return !eval(s, n->kids[0]);
+	case SG_N_LIT:
+		return s->leaf_epoch[n->lid] == s->epoch;
 	case SG_N_LEAF:
 		return leaf_eval(s, n->leaf);
 	case SG_N_TRUE:
@@ -1772,7 +1901,7 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 	hs_scan(d->db, s->cat, (unsigned)n, 0, s->hs_scratch, on_keyword, &c);
 	for (uint32_t k = 0; k < s->nrec; k++)
 		if (s->leaf_epoch[s->rec[k]] != s->epoch)
-			mark_literal(s, s->leaves[s->rec[k]]);
+			mark_literal(s, s->rec[k]);
 }
 
 /* A hash for memo keys: 8 bytes at a time, as values are longer than names. */
@@ -1804,10 +1933,20 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 	uint64_t h = 0;
 	const uint32_t *leaves;
 	uint32_t nleaves;
-	if (n <= SG_MEMO_MAX_VALUE) {
+	/* A field whose values rarely repeat (file hashes, temporary names)
+	 * would only pay for hashing and storing them: after SG_MEMO_TRIAL
+	 * tries with fewer than one hit in 8, its values skip the memo, all
+	 * but one in 64 that keep the count honest. */
+	struct sg_field *fd = &s->fields[scan];
+	if (n <= SG_MEMO_MAX_VALUE && (!fd->memo_off || (++fd->memo_skip & 63) == 0)) {
+		if (++fd->memo_tries >= SG_MEMO_TRIAL) {
+			fd->memo_off = fd->memo_hits * 8 < fd->memo_tries;
+			fd->memo_tries = fd->memo_hits = 0;
+		}
 		h = value_hash(scan, v, n);
 		m = &s->memo[h & (SG_MEMO_SLOTS - 1)];
 		if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
+			fd->memo_hits++;
 			leaves = (const uint32_t *)(m->data + ((n + 3) & ~3u));
 			nleaves = m->nleaves;
 			goto mark;
@@ -1843,7 +1982,7 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 mark:
 	for (uint32_t k = 0; k < nleaves; k++)
 		if (s->leaf_epoch[leaves[k]] != s->epoch)
-			mark_literal(s, s->leaves[leaves[k]]);
+			mark_literal(s, leaves[k]);
 }
 
 static void new_epoch(struct wh_sigma *s)
@@ -1854,8 +1993,7 @@ static void new_epoch(struct wh_sigma *s)
 		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
-		for (uint32_t i = 0; i < s->nrules; i++)
-			s->rules[i].hit_epoch = 0;
+		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
 		s->epoch = 1;
 	}
 }
@@ -1900,13 +2038,13 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_unit *un = &s->units[s->cand[i]];
-		struct sg_rule *r = &s->rules[un->rule];
-		if (r->hit_epoch == s->epoch)
+		if (s->rule_hit[un->rule] == s->epoch)
 			continue;
 		s->stats.evaluated++;
 		if (!eval(s, un->expr))
 			continue;
-		r->hit_epoch = s->epoch;
+		s->rule_hit[un->rule] = s->epoch;
+		struct sg_rule *r = &s->rules[un->rule];
 		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
 					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
 		sg_emit(s, un->rule, &h, ev, ev->time, fn, arg);

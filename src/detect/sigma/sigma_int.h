@@ -83,7 +83,7 @@ struct sg_leaf {
 	uint8_t cidr_bits;
 	uint8_t cidr_addr[16];
 	uint32_t hint;           /* a literal leaf every match needs, or SG_NONE */
-	uint32_t *trig;          /* units this literal leaf triggers */
+	uint32_t *trig;          /* trigger groups this literal leaf is in: unit << 2 | group */
 	uint32_t ntrig, trig_cap;
 	uint32_t *ors;           /* OR nodes that hold when this literal leaf does */
 	uint32_t nors, ors_cap;
@@ -92,7 +92,9 @@ struct sg_leaf {
 	uint32_t cost;
 };
 
-enum sg_op { SG_N_AND, SG_N_OR, SG_N_NOT, SG_N_LEAF, SG_N_TRUE, SG_N_FALSE };
+/* SG_N_LIT: a literal leaf that the scan decides (set by compile): only
+ * its mark is read, never the leaf. */
+enum sg_op { SG_N_AND, SG_N_OR, SG_N_NOT, SG_N_LEAF, SG_N_TRUE, SG_N_FALSE, SG_N_LIT };
 
 struct sg_node {
 	uint8_t op;
@@ -100,6 +102,7 @@ struct sg_node {
 	uint32_t cost;
 	struct sg_node **kids;   /* AND/OR: n; NOT: 1 */
 	struct sg_leaf *leaf;
+	uint32_t lid;            /* SG_N_LIT: leaf->id */
 	/* An OR with literal children: the scan marks it true when one of them
 	 * matches, so only the other children (rest) need evaluating. */
 	uint32_t orid;
@@ -178,13 +181,14 @@ struct sg_rule {
 	uint32_t *corrs;                    /* correlations that refer to it */
 	uint32_t ncorrs, corrs_cap;
 	bool referenced;                    /* by a correlation with generate: false */
-	uint32_t hit_epoch;
 };
 
 struct sg_field {
 	const char *name;
 	bool scanned;            /* has literal leaves */
+	bool memo_off;           /* its values rarely repeat: see scan_value */
 	struct sg_fielddb *db;
+	uint32_t memo_tries, memo_hits, memo_skip;
 };
 
 #define SG_RECENT_VIEWS 8
@@ -240,6 +244,8 @@ struct wh_sigma {
 	uint32_t *leaf_epoch;
 	uint8_t *leaf_val;
 	uint32_t *unit_epoch;
+	uint8_t *unit_mask;                 /* trigger groups fired this event, SG_QUEUED */
+	uint8_t *unit_full;                 /* all trigger groups of the unit */
 	uint32_t *field_epoch;
 	uint32_t *field_head;
 	struct sg_fval *fvals;
@@ -249,6 +255,11 @@ struct wh_sigma {
 	uint32_t kw_field;                  /* the pseudo-field of keyword literals */
 	uint32_t nors;
 	uint32_t *or_epoch;
+	/* per literal leaf, what a match sets: OR nodes, then units to evaluate,
+	 * packed in lit_pool so that marking does not touch the leaves */
+	struct sg_lit *lit;
+	uint32_t *lit_pool;
+	uint32_t *rule_hit;                 /* epoch a rule last fired, per rule */
 	const struct wh_event *cur_ev;
 	const struct sg_view *cur_view;
 	/* the literal leaves one value holds (scan or memo), deduplicated */
@@ -269,6 +280,10 @@ struct wh_sigma {
 	struct sg_corr **corrs;
 	uint32_t ncorrs_all, corrs_all_cap;
 	struct wh_sigma_stats stats;
+};
+
+struct sg_lit {
+	uint32_t off, nors, ntrig;
 };
 
 struct sg_fval {
