@@ -16,7 +16,7 @@
  * hold, is reported with its offset and skipped; with --carve its records
  * are recovered by signature, as are records in the slack space after the
  * last record of good chunks. Broken records are reported and skipped.
- * All parsing is in evtx_parse.c.
+ * The format itself is in evtx_parse.c and evtx_compile.c.
  */
 #include "read/evtx_parse.h"
 #include "read/reader.h"
@@ -43,8 +43,7 @@ struct slot {
 	uint64_t file_off;         /* where the block starts in the input */
 	enum slot_state state;
 	struct wh_evtx_out out;
-	char note[200];            /* about the block as a whole ("" when none) */
-	bool note_bad;             /* the note reports something skipped */
+	char note[200];            /* why the block was skipped ("" when it was not) */
 };
 
 struct evtx_reader {
@@ -60,7 +59,7 @@ struct evtx_reader {
 	uint64_t fill_seq, use_seq;
 	struct slot *cur;
 	size_t cur_rec;
-	/* One parser per thread; parsers[0] serves the single-threaded case. */
+	/* One parser per thread, each with its own compiled templates. */
 	struct wh_evtx_parser **parsers;
 	unsigned nparsers;         /* the last one is next()'s own */
 	unsigned nthreads;         /* workers besides next(); 0: no threads at all */
@@ -70,7 +69,6 @@ struct evtx_reader {
 	bool stop;
 	bool main_waiting;         /* next() sleeps until slot use_seq is done */
 	unsigned idle;             /* workers sleeping for want of a filled slot */
-	uint64_t bad_chunks;
 };
 
 struct worker_arg {
@@ -94,7 +92,6 @@ static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struc
 {
 	wh_evtx_out_reset(&s->out);
 	s->note[0] = '\0';
-	s->note_bad = false;
 	if (s->len < WH_EVTX_CHUNK_SIZE) {
 		static const unsigned char zero[64];
 		bool blank = true;
@@ -109,7 +106,6 @@ static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struc
 		if (r->carve)
 			snprintf(s->note + strlen(s->note), sizeof(s->note) - strlen(s->note),
 				 ", %zu records carved", got);
-		s->note_bad = true;
 		return;
 	}
 	struct wh_evtx_chunk_header h;
@@ -127,7 +123,6 @@ static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struc
 	else
 		snprintf(s->note, sizeof(s->note), "chunk skipped: %s (--carve recovers its records)",
 			 wh_evtx_chunk_status_str(st));
-	s->note_bad = true;
 }
 
 static void *worker(void *arg)
@@ -142,6 +137,8 @@ static void *worker(void *arg)
 		 * the ring, the workers from the newest, so that next() finds the
 		 * block it needs either done or its own to parse, and seldom
 		 * waits for one a worker is halfway through. */
+		if (r->stop)
+			break;   /* closing: blocks still queued are not wanted */
 		struct slot *s = NULL;
 		for (uint64_t q = r->fill_seq; q-- > r->use_seq;) {
 			struct slot *t = &r->slots[q % r->nslots];
@@ -151,8 +148,6 @@ static void *worker(void *arg)
 			}
 		}
 		if (!s) {
-			if (r->stop)
-				break;
 			r->idle++;
 			pthread_cond_wait(&r->cv_work, &r->mu);
 			r->idle--;
@@ -439,14 +434,8 @@ static void release_slot(struct evtx_reader *r, struct slot *s)
 static void report_block(struct evtx_reader *r, struct slot *s)
 {
 	const char *name = r->in->name;
-	if (s->note[0]) {
-		if (s->note_bad) {
-			r->bad_chunks++;
-			wh_bad_record(name, s->file_off, "%s", s->note);
-		} else {
-			wh_note(name, "offset %llu: %s", (unsigned long long)s->file_off, s->note);
-		}
-	}
+	if (s->note[0])
+		wh_bad_record(name, s->file_off, "%s", s->note);
 	for (size_t i = 0; i < s->out.nerrs; i++)
 		wh_bad_record(name, s->file_off + s->out.errs[i].offset, "%s", s->out.errs[i].msg);
 	for (uint64_t i = 0; i < s->out.errs_dropped; i++)
