@@ -167,7 +167,6 @@ struct sg_kwdb {
 	struct sg_fielddb db;
 };
 
-#define SG_QUEUED 0x80             /* unit_mask: queued for evaluation */
 #define SG_MAX_VIEWS 4096
 #define SG_TRIGGER_CAP 4096
 
@@ -270,6 +269,7 @@ void wh_sigma_free(struct wh_sigma *s)
 		free(s->units[i].eventids);
 		free(s->units[i].fields);
 		free(s->units[i].kwleaves);
+		free(s->units[i].checks);
 	}
 	free(s->units);
 	free(s->entries);
@@ -280,8 +280,6 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->leaf_epoch);
 	free(s->leaf_val);
 	free(s->unit_epoch);
-	free(s->unit_mask);
-	free(s->unit_full);
 	free(s->field_epoch);
 	free(s->field_head);
 	free(s->fvals);
@@ -419,14 +417,18 @@ static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig
 
 /*
  * The trigger groups of a unit: literal sets of which each must have a
- * literal in the event for the unit to hold. A unit is evaluated only when
- * every group fired, so "Image ends with \\cmd.exe and CommandLine contains
- * X" is not evaluated on every cmd.exe. The top-level AND gives one group
- * per child that has a trigger set (the SG_MAX_GROUPS most selective);
- * anything else is one group. Returns the number of groups (0: none, the
- * unit is evaluated on every event of its logsource).
+ * literal in the event for the unit to hold, most selective first. The
+ * first group's literals trigger the unit; the others are checked before
+ * it is evaluated (a look at a few marks), so "Image ends with \\cmd.exe
+ * and CommandLine contains X" is not evaluated on every cmd.exe, while a
+ * literal such as '.exe' does not have to visit every unit that needs it.
+ * The top-level AND gives one group per child that has a trigger set (the
+ * SG_MAX_GROUPS most selective); anything else is one group. Returns the
+ * number of groups (0: none, the unit is evaluated on every event of its
+ * logsource).
  */
 #define SG_MAX_GROUPS 3
+#define SG_MAX_CHECK 32          /* a larger group is not worth checking */
 
 static int cmp_trig_cost(const void *a, const void *b)
 {
@@ -1290,22 +1292,26 @@ int wh_sigma_compile(struct wh_sigma *s)
 	uint32_t eid = sg_field_id(s, "EventID", 7);
 	struct trig_set ts = { 0 };
 	struct trig_set groups[SG_MAX_GROUPS] = { 0 };
-	s->unit_full = wh_xcalloc(s->nunits + 1, 1);
 	for (uint32_t u = 0; u < s->nunits; u++) {
 		struct sg_unit *un = &s->units[u];
 		mark_used(s, un->expr);
 		uint32_t ng = trigger_groups(s, un->expr, groups);
-		for (uint32_t g = 0; g < ng; g++) {
-			uint32_t e = u << 2 | g;
-			for (uint32_t k = 0; k < groups[g].n; k++) {
-				struct sg_leaf *l = s->leaves[groups[g].v[k]];
-				if (l->ntrig && l->trig[l->ntrig - 1] == e)
-					continue;
-				WH_GROW(l->trig, l->ntrig + 1, l->trig_cap);
-				l->trig[l->ntrig++] = e;
-			}
+		/* the most selective group triggers; the others are checked */
+		for (uint32_t k = 0; ng && k < groups[0].n; k++) {
+			struct sg_leaf *l = s->leaves[groups[0].v[k]];
+			if (l->ntrig && l->trig[l->ntrig - 1] == u)
+				continue;
+			WH_GROW(l->trig, l->ntrig + 1, l->trig_cap);
+			l->trig[l->ntrig++] = u;
 		}
-		s->unit_full[u] = (uint8_t)((1u << ng) - 1);
+		for (uint32_t g = 1; g < ng; g++) {
+			if (groups[g].n > SG_MAX_CHECK)
+				continue;
+			un->checks = wh_xreallocarray(un->checks, un->nchecks + groups[g].n + 1, sizeof(uint32_t));
+			un->checks[un->nchecks++] = groups[g].n;
+			memcpy(un->checks + un->nchecks, groups[g].v, groups[g].n * sizeof(uint32_t));
+			un->nchecks += groups[g].n;
+		}
 		if (ng == 0) {
 			un->always = true;
 			s->stats.always++;
@@ -1346,7 +1352,6 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
 	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
 	s->unit_epoch = wh_xcalloc(s->nunits + 1, sizeof(uint32_t));
-	s->unit_mask = wh_xcalloc(s->nunits + 1, 1);
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
@@ -1519,33 +1524,27 @@ static inline bool allowed(const struct sg_view *v, uint32_t u)
 	return (v->allowed[u / 64] >> (u % 64)) & 1;
 }
 
-/* Queue unit u for evaluation in this event (once). */
 static void add_cand(struct wh_sigma *s, uint32_t u)
 {
-	if (s->unit_epoch[u] != s->epoch) {
-		s->unit_epoch[u] = s->epoch;
-		s->unit_mask[u] = 0;
-	}
-	if ((s->unit_mask[u] & SG_QUEUED) || !allowed(s->cur_view, u))
+	if (s->unit_epoch[u] == s->epoch || !allowed(s->cur_view, u))
 		return;
-	s->unit_mask[u] |= SG_QUEUED;
+	s->unit_epoch[u] = s->epoch;
 	WH_GROW(s->cand, s->ncand + 1, s->cand_cap);
 	s->cand[s->ncand++] = u;
 }
 
-/* A literal of trigger group e & 3 of unit e >> 2 fired: queue the unit
- * once all of its groups have. */
-static inline void trig_group(struct wh_sigma *s, uint32_t e)
+/* Has every checked trigger group of the unit a literal in this event? */
+static bool checks_pass(const struct wh_sigma *s, const struct sg_unit *un)
 {
-	uint32_t u = e >> 2;
-	if (s->unit_epoch[u] != s->epoch) {
-		s->unit_epoch[u] = s->epoch;
-		s->unit_mask[u] = 0;
+	for (uint32_t i = 0; i < un->nchecks;) {
+		uint32_t n = un->checks[i++], k;
+		for (k = 0; k < n && s->leaf_epoch[un->checks[i + k]] != s->epoch; k++)
+			;
+		if (k == n)
+			return false;
+		i += n;
 	}
-	uint8_t m = (uint8_t)(s->unit_mask[u] | 1u << (e & 3));
-	s->unit_mask[u] = m;
-	if (m == s->unit_full[u])
-		add_cand(s, u);
+	return true;
 }
 
 struct scan_ctx {
@@ -1566,7 +1565,7 @@ static void mark_literal(struct wh_sigma *s, uint32_t id)
 		s->or_epoch[p[k]] = s->epoch;
 	p += li->nors;
 	for (uint32_t t = 0; t < li->ntrig; t++)
-		trig_group(s, p[t]);
+		add_cand(s, p[t]);
 }
 
 /* Note that a literal leaf holds for the value being scanned (once per value). */
@@ -2044,7 +2043,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_unit *un = &s->units[s->cand[i]];
-		if (s->rule_hit[un->rule] == s->epoch)
+		if (s->rule_hit[un->rule] == s->epoch || (un->nchecks && !checks_pass(s, un)))
 			continue;
 		s->stats.evaluated++;
 		if (!eval(s, un->expr))

@@ -83,7 +83,7 @@ struct sg_leaf {
 	uint8_t cidr_bits;
 	uint8_t cidr_addr[16];
 	uint32_t hint;           /* a literal leaf every match needs, or SG_NONE */
-	uint32_t *trig;          /* trigger groups this literal leaf is in: unit << 2 | group */
+	uint32_t *trig;          /* units this literal leaf triggers */
 	uint32_t ntrig, trig_cap;
 	uint32_t *ors;           /* OR nodes that hold when this literal leaf does */
 	uint32_t nors, ors_cap;
@@ -163,6 +163,8 @@ struct sg_unit {
 	uint32_t neventids;
 	uint32_t *kwleaves;      /* keyword literal leaves in its tree (may repeat) */
 	uint32_t nkwleaves, kwleaves_cap;
+	uint32_t *checks;        /* trigger groups checked before evaluating: n, n leaf ids, ... */
+	uint32_t nchecks;
 };
 
 struct sg_corr;
@@ -244,8 +246,6 @@ struct wh_sigma {
 	uint32_t *leaf_epoch;
 	uint8_t *leaf_val;
 	uint32_t *unit_epoch;
-	uint8_t *unit_mask;                 /* trigger groups fired this event, SG_QUEUED */
-	uint8_t *unit_full;                 /* all trigger groups of the unit */
 	uint32_t *field_epoch;
 	uint32_t *field_head;
 	struct sg_fval *fvals;
