@@ -79,8 +79,9 @@ struct hunt_ctx {
 static const char *const always_fields[] = { "Image", "CommandLine", "TargetFilename", "ImageLoaded",
 					     "DestinationIp", "QueryName", "TargetObject", "NewProcessName" };
 
-static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
-			const struct wh_event *ev)
+/* The details one name at a time (any number of names). */
+static void add_details_by_name(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
+				const struct wh_event *ev)
 {
 	const char *done[MAX_DETAILS];
 	uint32_t nd = 0;
@@ -99,6 +100,68 @@ static void add_details(struct wh_findings *l, struct wh_finding *f, const struc
 			wh_finding_add_detail(l, f, name, v);
 			done[nd++] = name;
 		}
+	}
+}
+
+/* The names whose values a finding shows: the rule's fields in order, then
+ * always_fields; EventID has its own detail. Returns how many (at most
+ * cap; -1 when there are more). */
+static int detail_names(const struct wh_sigma_rule *r, const char **want, size_t *wlen, int cap)
+{
+	int nw = 0;
+	uint32_t nalways = (uint32_t)(sizeof(always_fields) / sizeof(always_fields[0]));
+	for (uint32_t pass = 0; pass < 2; pass++) {
+		uint32_t n = pass == 0 ? r->nfields : nalways;
+		for (uint32_t i = 0; i < n; i++) {
+			const char *name = pass == 0 ? r->fields[i] : always_fields[i];
+			if (strcmp(name, "EventID") == 0)
+				continue;
+			if (nw == cap)
+				return -1;
+			want[nw] = name;
+			wlen[nw] = strlen(name);
+			nw++;
+		}
+	}
+	return nw;
+}
+
+/*
+ * The first MAX_DETAILS of those names that the event has, each once
+ * (names that differ only in case count as one), with their values. One
+ * pass over the event's fields: a hit on a wide event would otherwise
+ * search the fields once per name.
+ */
+static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
+			const struct wh_event *ev)
+{
+	const char *want[64], *val[64];
+	size_t wlen[64];
+	int nw = detail_names(r, want, wlen, 64);
+	if (nw < 0) {
+		add_details_by_name(l, f, r, ev);   /* a rule with very many fields */
+		return;
+	}
+	for (int w = 0; w < nw; w++)
+		val[w] = NULL;
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *fl = &ev->fields[i];
+		for (int w = 0; w < nw; w++)
+			if (!val[w] && wlen[w] == fl->nlen && memcmp(want[w], fl->name, fl->nlen) == 0)
+				val[w] = fl->value;
+	}
+	const char *done[MAX_DETAILS];
+	uint32_t nd = 0;
+	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
+		if (!val[w])
+			continue;
+		bool seen = false;
+		for (uint32_t k = 0; k < nd; k++)
+			seen |= strcasecmp(done[k], want[w]) == 0;
+		if (seen)
+			continue;
+		wh_finding_add_detail(l, f, want[w], val[w]);
+		done[nd++] = want[w];
 	}
 }
 
