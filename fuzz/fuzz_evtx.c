@@ -39,6 +39,13 @@ static void touch(const struct wh_field *f, uint32_t n)
 	(void)sum;
 }
 
+static void touch_out(const struct wh_evtx_out *o)
+{
+	for (size_t i = 0; i < o->nrecs; i++)
+		if (o->recs[i].nfields)
+			touch(o->fields + o->recs[i].first, o->recs[i].nfields);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,12 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wh_evtx_chunk_header h;
 	wh_evtx_chunk_check(data + 1, size - 1, &h);
 	wh_evtx_parse_chunk(p, data + 1, size - 1, true, &o);
-	for (size_t i = 0; i < o.nrecs; i++)
-		touch(o.fields + o.recs[i].first, o.recs[i].nfields);
+	touch_out(&o);
 	wh_evtx_out_reset(&o);
 	wh_evtx_carve_block(p, data + 1, size - 1, &o);
-	for (size_t i = 0; i < o.nrecs; i++)
-		touch(o.fields + o.recs[i].first, o.recs[i].nfields);
+	touch_out(&o);
 	wh_evtx_out_release(&o);
 	wh_evtx_parser_free(p);
 

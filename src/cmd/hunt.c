@@ -59,18 +59,29 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define MAX_DETAILS 8
 #define MAX_FINDINGS (8u << 20)
 
+/* What stays the same between hits of one rule, made once per rule: the
+ * rule's own strings live as long as the set, which outlives the output. */
+struct rule_memo {
+	int32_t event_id;
+	const char *explanation;   /* for event_id; NULL: not made yet */
+};
+
 struct hunt_ctx {
 	struct wh_findings findings;
 	uint64_t dropped;
 	struct wh_sigma *sigma;
+	struct rule_memo *memo;    /* per rule index */
+	size_t nrules;
+	struct wh_intern strings;  /* hosts and sources: few, repeated */
 };
 
 /* Fields worth showing for any hit, after those the rule looks at. */
 static const char *const always_fields[] = { "Image", "CommandLine", "TargetFilename", "ImageLoaded",
 					     "DestinationIp", "QueryName", "TargetObject", "NewProcessName" };
 
-static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
-			const struct wh_event *ev)
+/* The details one name at a time (any number of names). */
+static void add_details_by_name(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
+				const struct wh_event *ev)
 {
 	const char *done[MAX_DETAILS];
 	uint32_t nd = 0;
@@ -92,6 +103,93 @@ static void add_details(struct wh_findings *l, struct wh_finding *f, const struc
 	}
 }
 
+/* The names whose values a finding shows: the rule's fields in order, then
+ * always_fields; EventID has its own detail. Returns how many (at most
+ * cap; -1 when there are more). */
+static int detail_names(const struct wh_sigma_rule *r, const char **want, size_t *wlen, int cap)
+{
+	int nw = 0;
+	uint32_t nalways = (uint32_t)(sizeof(always_fields) / sizeof(always_fields[0]));
+	for (uint32_t pass = 0; pass < 2; pass++) {
+		uint32_t n = pass == 0 ? r->nfields : nalways;
+		for (uint32_t i = 0; i < n; i++) {
+			const char *name = pass == 0 ? r->fields[i] : always_fields[i];
+			if (strcmp(name, "EventID") == 0)
+				continue;
+			if (nw == cap)
+				return -1;
+			want[nw] = name;
+			wlen[nw] = strlen(name);
+			nw++;
+		}
+	}
+	return nw;
+}
+
+/*
+ * The first MAX_DETAILS of those names that the event has, each once
+ * (names that differ only in case count as one), with their values. One
+ * pass over the event's fields: a hit on a wide event would otherwise
+ * search the fields once per name.
+ */
+static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
+			const struct wh_event *ev)
+{
+	const char *want[64], *val[64];
+	size_t wlen[64];
+	int nw = detail_names(r, want, wlen, 64);
+	if (nw < 0) {
+		add_details_by_name(l, f, r, ev);   /* a rule with very many fields */
+		return;
+	}
+	for (int w = 0; w < nw; w++)
+		val[w] = NULL;
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *fl = &ev->fields[i];
+		for (int w = 0; w < nw; w++)
+			if (!val[w] && wlen[w] == fl->nlen && memcmp(want[w], fl->name, fl->nlen) == 0)
+				val[w] = fl->value;
+	}
+	const char *done[MAX_DETAILS];
+	uint32_t nd = 0;
+	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
+		if (!val[w])
+			continue;
+		bool seen = false;
+		for (uint32_t k = 0; k < nd; k++)
+			seen |= strcasecmp(done[k], want[w]) == 0;
+		if (seen)
+			continue;
+		wh_finding_add_detail(l, f, want[w], val[w]);
+		done[nd++] = want[w];
+	}
+}
+
+/* The memo of rule r, or NULL when r is not one of the set's rules. */
+static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rule *r)
+{
+	if (!c->memo) {
+		c->nrules = wh_sigma_nrules(c->sigma);
+		c->memo = wh_xcalloc(c->nrules + 1, sizeof(*c->memo));
+	}
+	const struct wh_sigma_rule *first = c->nrules ? wh_sigma_rule_at(c->sigma, 0) : NULL;
+	if (!first || r < first)
+		return NULL;
+	/* rules are one array in the set; check it rather than assume it */
+	size_t lo = 0, hi = c->nrules;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct wh_sigma_rule *x = wh_sigma_rule_at(c->sigma, mid);
+		if (x == r)
+			return &c->memo[mid];
+		if (x < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static void on_hit(const struct wh_sigma_hit *h, void *arg)
 {
 	struct hunt_ctx *c = arg;
@@ -102,16 +200,16 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	const struct wh_sigma_rule *r = h->rule;
 	struct wh_findings *l = &c->findings;
 	struct wh_finding *f = wh_findings_add(l);
-	f->id = wh_findings_str(l, *r->id ? r->id : r->title);
-	f->title = wh_findings_str(l, r->title);
+	f->id = *r->id ? r->id : r->title;
+	f->title = r->title;
 	f->analytic = "sigma";
 	f->severity = r->severity;
 	f->confidence = r->confidence;
-	f->attack = wh_findings_str(l, r->attack);
+	f->attack = r->attack;
 	f->stage = r->stage;
 	f->viewpoints = WH_VP_PROCESS;
 	const struct wh_event *ev = h->ev;
-	f->host = wh_findings_str(l, h->host ? h->host : ev ? ev->host : "");
+	f->host = wh_intern_str(&c->strings, h->host ? h->host : ev ? ev->host : "");
 	if (r->correlation) {
 		f->viewpoints |= WH_VP_FREQUENCY | WH_VP_TIME;
 		f->explanation = wh_findings_fmt(l, "correlation '%s' (%s): %llu events, value %g%s%s", r->title,
@@ -129,9 +227,19 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 		}
 		return;
 	}
-	f->explanation = wh_findings_fmt(l, "Sigma rule '%s' (%s) matched event %d%s%s", r->title, r->file,
-					 ev->event_id, *r->description ? ": " : "", r->description);
-	wh_finding_add_evidence(l, f, ev->source, ev->offset, ev->record, ev->time);
+	struct rule_memo *m = rule_memo(c, r);
+	if (!m || !m->explanation || m->event_id != ev->event_id) {
+		const char *e = wh_findings_fmt(l, "Sigma rule '%s' (%s) matched event %d%s%s", r->title, r->file,
+						ev->event_id, *r->description ? ": " : "", r->description);
+		if (m) {
+			m->explanation = e;
+			m->event_id = ev->event_id;
+		}
+		f->explanation = e;
+	} else {
+		f->explanation = m->explanation;
+	}
+	wh_finding_add_evidence(l, f, wh_intern_str(&c->strings, ev->source), ev->offset, ev->record, ev->time);
 	wh_finding_add_detail(l, f, "EventID", wh_findings_fmt(l, "%d", ev->event_id));
 	add_details(l, f, r, ev);
 	const char *img = wh_event_get(ev, "Image");
@@ -389,6 +497,7 @@ static int run_hunt(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct hunt_ctx c = { 0 };
 	wh_findings_init(&c.findings);
+	wh_intern_init(&c.strings, false);
 	c.sigma = wh_sigma_new();
 	if (wh_sigma_load_rules(c.sigma, dirs.v, dirs.n, mapping, placeholders, lo.quiet) < 0)
 		status = WH_EXIT_ERROR;
@@ -452,8 +561,10 @@ static int run_hunt(int argc, char **argv)
 	}
 	wh_scan_release(&sc);
 out:
-	wh_sigma_free(c.sigma);
 	wh_findings_release(&c.findings);
+	wh_sigma_free(c.sigma);
+	wh_intern_release(&c.strings);
+	free(c.memo);
 	free(dirs.v);
 	free(incl.v);
 	free(excl.v);

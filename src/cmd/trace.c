@@ -382,7 +382,6 @@ static int run_trace(int argc, char **argv)
 	const char *as_files[MAX_ASFILES];
 	size_t nas = 0;
 	unsigned parallel = 256, port = 0, sport = 0, u;
-	double d;
 	int opt, status = WH_EXIT_OK;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "IUTM:46ndef:m:q:w:N:p:s:i:t:", longopts, NULL)) != -1) {
@@ -499,7 +498,6 @@ static int run_trace(int argc, char **argv)
 			return wh_cmd_usage_error(self, "unknown option");
 		}
 	}
-	(void)d;
 
 	/* Each style brings its tool's defaults; explicit options win. */
 	if (style == WH_STYLE_LINUX) {

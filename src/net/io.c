@@ -203,7 +203,17 @@ static bool send_dgram(struct wh_trace_io *io, const struct wh_tx *tx)
 	}
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
-	return sendmsg(io->dgram, &mh, 0) == (ssize_t)n;
+	/* An ICMP error that arrived since the last send is also left pending
+	 * on the socket (sk_err), and the next send reports it instead of
+	 * sending: that report clears it, so send again. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (sendmsg(io->dgram, &mh, 0) == (ssize_t)n)
+			return true;
+		if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != EHOSTDOWN &&
+		    errno != EPROTO && errno != ENOPROTOOPT && errno != EMSGSIZE && errno != ETIMEDOUT)
+			return false;
+	}
+	return false;
 }
 
 static void read_raw(struct wh_trace_io *io, struct wh_tracer *tr, int fd, uint8_t proto)

@@ -351,8 +351,8 @@ static unsigned pick(struct wh_tracer *tr, struct wh_trace *t, int64_t now, uint
 		}
 		return 0;
 	}
-	unsigned need = per_hop_needed(o);
 	if (o->cycles) {
+		unsigned need = per_hop_needed(o);
 		/* Round-robin: the TTL that has had the fewest probes goes first. */
 		unsigned best = 0;
 		uint32_t fewest = UINT32_MAX;
@@ -367,7 +367,6 @@ static unsigned pick(struct wh_tracer *tr, struct wh_trace *t, int64_t now, uint
 			*flow = (uint16_t)t->hops[best].sent;
 		return best;
 	}
-	(void)need;
 	for (unsigned h = o->first_ttl; h <= limit; h++) {
 		struct wh_hop *hp = &t->hops[h];
 		if (hp->sent < need_at(t, o, h) && hop_ready(tr, hp, now))
@@ -423,6 +422,8 @@ int wh_tracer_next(struct wh_tracer *tr, int64_t now, struct wh_tx *tx)
 		unsigned ttl = pick(tr, t, now, &flow);
 		if (!ttl)
 			continue;
+		if (t->hops[ttl].n >= WH_TRACE_MAX_PROBES_PER_TRACE)
+			continue;
 		int id = alloc_id(tr);
 		if (id < 0)
 			return 0;
@@ -475,8 +476,6 @@ int wh_tracer_next(struct wh_tracer *tr, int64_t now, struct wh_tx *tx)
 			p->icmp_id = (uint16_t)(tx->buf[l4 + 4] << 8 | tx->buf[l4 + 5]);
 		}
 		struct wh_hop *hp = &t->hops[ttl];
-		if (hp->n >= WH_TRACE_MAX_PROBES_PER_TRACE)
-			return 0;
 		WH_GROW(hp->p, hp->n + 1, hp->cap);
 		struct wh_hop_probe *r = &hp->p[hp->n];
 		memset(r, 0, sizeof(*r));

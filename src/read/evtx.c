@@ -5,16 +5,18 @@
  * The file is read as it comes, in 64 KiB blocks after the 4 KiB header,
  * into a small ring of slots; every block with a chunk signature is parsed
  * whatever the header says (the header of a log that was not closed
- * cleanly undercounts its chunks). With -j N, N threads parse slots while
- * this one hands out events strictly in block order, so the output is the
- * same for every N. Memory is the ring (N * 2 + 1 slots of a block and its
- * events) plus the compiled templates: bounded, whatever the file size.
+ * cleanly undercounts its chunks). With -j N (at most one per core), N - 1
+ * workers parse blocks from the newest end of the ring while next() parses
+ * from the oldest and hands out events strictly in block order, so the
+ * output is the same for every N. Memory is the ring (N * 2 + 1 slots of a
+ * block and its events) plus the compiled templates: bounded, whatever the
+ * file size.
  *
  * Damage: a block that is not a chunk, or whose header or checksums do not
  * hold, is reported with its offset and skipped; with --carve its records
  * are recovered by signature, as are records in the slack space after the
  * last record of good chunks. Broken records are reported and skipped.
- * All parsing is in evtx_parse.c.
+ * The format itself is in evtx_parse.c and evtx_compile.c.
  */
 #include "read/evtx_parse.h"
 #include "read/reader.h"
@@ -25,10 +27,12 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define TEMPLATE_CACHE_BYTES (16u << 20)   /* shared out among the threads */
 #define TEXT_BUDGET (40u << 20)            /* event text of all slots together */
 #define MAX_THREADS 16
+#define DROP_BATCH (4u << 20)              /* mapped bytes given back at a time */
 
 enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_BUSY, SLOT_DONE };
 
@@ -39,8 +43,7 @@ struct slot {
 	uint64_t file_off;         /* where the block starts in the input */
 	enum slot_state state;
 	struct wh_evtx_out out;
-	char note[200];            /* about the block as a whole ("" when none) */
-	bool note_bad;             /* the note reports something skipped */
+	char note[200];            /* why the block was skipped ("" when it was not) */
 };
 
 struct evtx_reader {
@@ -48,6 +51,7 @@ struct evtx_reader {
 	bool carve;
 	const unsigned char *map;  /* the whole file, when it is a regular file */
 	size_t map_len;
+	size_t dropped;            /* the mapping below this offset was given back */
 	uint64_t next_off;         /* input offset of the next block */
 	bool eof, read_error;
 	struct slot *slots;
@@ -55,15 +59,16 @@ struct evtx_reader {
 	uint64_t fill_seq, use_seq;
 	struct slot *cur;
 	size_t cur_rec;
-	/* One parser per thread; parsers[0] serves the single-threaded case. */
+	/* One parser per thread, each with its own compiled templates. */
 	struct wh_evtx_parser **parsers;
-	unsigned nparsers;
-	unsigned nthreads;         /* workers; 0: parse in next() */
+	unsigned nparsers;         /* the last one is next()'s own */
+	unsigned nthreads;         /* workers besides next(); 0: no threads at all */
 	pthread_t *th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_done;
 	bool stop;
-	uint64_t bad_chunks;
+	bool main_waiting;         /* next() sleeps until slot use_seq is done */
+	unsigned idle;             /* workers sleeping for want of a filled slot */
 };
 
 struct worker_arg {
@@ -87,7 +92,6 @@ static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struc
 {
 	wh_evtx_out_reset(&s->out);
 	s->note[0] = '\0';
-	s->note_bad = false;
 	if (s->len < WH_EVTX_CHUNK_SIZE) {
 		static const unsigned char zero[64];
 		bool blank = true;
@@ -102,7 +106,6 @@ static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struc
 		if (r->carve)
 			snprintf(s->note + strlen(s->note), sizeof(s->note) - strlen(s->note),
 				 ", %zu records carved", got);
-		s->note_bad = true;
 		return;
 	}
 	struct wh_evtx_chunk_header h;
@@ -120,7 +123,6 @@ static void process_block(struct evtx_reader *r, struct wh_evtx_parser *p, struc
 	else
 		snprintf(s->note, sizeof(s->note), "chunk skipped: %s (--carve recovers its records)",
 			 wh_evtx_chunk_status_str(st));
-	s->note_bad = true;
 }
 
 static void *worker(void *arg)
@@ -131,10 +133,14 @@ static void *worker(void *arg)
 	free(wa);
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		/* The oldest filled slot: blocks are parsed roughly in order, so
-		 * the one next() waits for is never starved. */
+		/* The newest filled slot: next() parses from the oldest end of
+		 * the ring, the workers from the newest, so that next() finds the
+		 * block it needs either done or its own to parse, and seldom
+		 * waits for one a worker is halfway through. */
+		if (r->stop)
+			break;   /* closing: blocks still queued are not wanted */
 		struct slot *s = NULL;
-		for (uint64_t q = r->use_seq; q < r->fill_seq; q++) {
+		for (uint64_t q = r->fill_seq; q-- > r->use_seq;) {
 			struct slot *t = &r->slots[q % r->nslots];
 			if (t->state == SLOT_FILLED) {
 				s = t;
@@ -142,9 +148,9 @@ static void *worker(void *arg)
 			}
 		}
 		if (!s) {
-			if (r->stop)
-				break;
+			r->idle++;
 			pthread_cond_wait(&r->cv_work, &r->mu);
+			r->idle--;
 			continue;
 		}
 		s->state = SLOT_BUSY;
@@ -152,7 +158,10 @@ static void *worker(void *arg)
 		process_block(r, p, s);
 		pthread_mutex_lock(&r->mu);
 		s->state = SLOT_DONE;
-		pthread_cond_broadcast(&r->cv_done);
+		/* Wake next() only for the block it waits for: a wake-up per
+		 * block costs more than it saves. */
+		if (r->main_waiting && s == &r->slots[r->use_seq % r->nslots])
+			pthread_cond_signal(&r->cv_done);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -263,8 +272,15 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 	unsigned threads = opts && opts->threads > 1 ? opts->threads : 1;
 	if (threads > MAX_THREADS)
 		threads = MAX_THREADS;
-	/* One thread asked for: no workers, parse in next(). */
-	r->nthreads = threads > 1 ? threads : 0;
+	/* More parsing threads than cores only makes them wait for each
+	 * other (next() needs its blocks in order). */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores >= 1 && threads > (unsigned long)cores)
+		threads = (unsigned)cores;
+	/* -j N: N - 1 workers, and next() parses too whenever the block it
+	 * needs has not been taken yet, so N threads parse on N cores rather
+	 * than N + 1 threads crowding them. One thread: no workers at all. */
+	r->nthreads = threads > 1 ? threads - 1 : 0;
 	r->nslots = r->nthreads ? 2 * threads + 1 : 1;
 	r->slots = wh_xcalloc(r->nslots, sizeof(*r->slots));
 	for (unsigned i = 0; i < r->nslots; i++) {
@@ -281,10 +297,11 @@ static void *evtx_open(struct wh_input *in, const struct wh_read_opts *opts)
 		if (m != MAP_FAILED) {
 			r->map = m;
 			r->map_len = (size_t)in->size;
+			r->dropped = 0;
 			madvise(m, r->map_len, MADV_SEQUENTIAL);
 		}
 	}
-	r->nparsers = r->nthreads ? r->nthreads : 1;
+	r->nparsers = r->nthreads + 1;
 	r->parsers = wh_xcalloc(r->nparsers, sizeof(*r->parsers));
 	for (unsigned i = 0; i < r->nparsers; i++)
 		r->parsers[i] = wh_evtx_parser_new(TEMPLATE_CACHE_BYTES / r->nparsers);
@@ -357,7 +374,7 @@ static struct slot *next_slot(struct evtx_reader *r)
 			r->fill_seq++;
 		}
 		r->use_seq++;
-		process_block(r, r->parsers[0], s);
+		process_block(r, r->parsers[r->nparsers - 1], s);
 		return s;
 	}
 	/* Keep the ring full, then wait for the oldest block. */
@@ -368,15 +385,27 @@ static struct slot *next_slot(struct evtx_reader *r)
 		pthread_mutex_lock(&r->mu);
 		s->state = SLOT_FILLED;
 		r->fill_seq++;
-		pthread_cond_signal(&r->cv_work);
+		if (r->idle)
+			pthread_cond_signal(&r->cv_work);
 		pthread_mutex_unlock(&r->mu);
 	}
 	if (r->use_seq == r->fill_seq)
 		return NULL;
 	struct slot *s = &r->slots[r->use_seq % r->nslots];
 	pthread_mutex_lock(&r->mu);
-	while (s->state != SLOT_DONE)
+	if (s->state == SLOT_FILLED) {
+		/* No worker has it yet: parse it here rather than wait. */
+		s->state = SLOT_BUSY;
+		pthread_mutex_unlock(&r->mu);
+		process_block(r, r->parsers[r->nparsers - 1], s);
+		pthread_mutex_lock(&r->mu);
+		s->state = SLOT_DONE;
+	}
+	while (s->state != SLOT_DONE) {
+		r->main_waiting = true;
 		pthread_cond_wait(&r->cv_done, &r->mu);
+	}
+	r->main_waiting = false;
 	r->use_seq++;
 	pthread_mutex_unlock(&r->mu);
 	return s;
@@ -384,8 +413,14 @@ static struct slot *next_slot(struct evtx_reader *r)
 
 static void release_slot(struct evtx_reader *r, struct slot *s)
 {
-	if (r->map && s->buf != s->own)
-		madvise((void *)s->buf, s->len, MADV_DONTNEED);
+	/* Give the pages read so far back, a few MiB at a time: blocks are
+	 * released in file order, so nothing below this one is still in use,
+	 * and with threads each madvise costs a TLB shootdown on every core. */
+	size_t done = (size_t)(s->file_off + s->len);
+	if (r->map && done <= r->map_len && done - r->dropped >= DROP_BATCH) {
+		madvise((void *)(r->map + r->dropped), done - r->dropped, MADV_DONTNEED);
+		r->dropped = done;
+	}
 	if (!r->nthreads) {
 		s->state = SLOT_FREE;
 		return;
@@ -399,14 +434,8 @@ static void release_slot(struct evtx_reader *r, struct slot *s)
 static void report_block(struct evtx_reader *r, struct slot *s)
 {
 	const char *name = r->in->name;
-	if (s->note[0]) {
-		if (s->note_bad) {
-			r->bad_chunks++;
-			wh_bad_record(name, s->file_off, "%s", s->note);
-		} else {
-			wh_note(name, "offset %llu: %s", (unsigned long long)s->file_off, s->note);
-		}
-	}
+	if (s->note[0])
+		wh_bad_record(name, s->file_off, "%s", s->note);
 	for (size_t i = 0; i < s->out.nerrs; i++)
 		wh_bad_record(name, s->file_off + s->out.errs[i].offset, "%s", s->out.errs[i].msg);
 	for (uint64_t i = 0; i < s->out.errs_dropped; i++)
@@ -427,8 +456,11 @@ static int evtx_next(void *st, struct wh_event *ev)
 			ev->provider = rec->provider;
 			ev->offset = s->file_off + rec->offset;
 			ev->record = rec->record;
-			WH_GROW(ev->fields, rec->nfields, ev->fcap);
-			memcpy(ev->fields, s->out.fields + rec->first, rec->nfields * sizeof(struct wh_field));
+			if (rec->nfields) {
+				WH_GROW(ev->fields, rec->nfields, ev->fcap);
+				memcpy(ev->fields, s->out.fields + rec->first,
+				       rec->nfields * sizeof(struct wh_field));
+			}
 			ev->nfields = rec->nfields;
 			ev->truncated = rec->truncated;
 			if (rec->truncated)

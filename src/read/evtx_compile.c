@@ -73,8 +73,10 @@ static void b_field(struct builder *b, uint32_t name, uint32_t nlen, size_t from
 		    uint8_t role)
 {
 	size_t k = b->psp - from;
-	WH_GROW(b->pieces, b->np + k, b->pcap);
-	memcpy(b->pieces + b->np, b->pstack + from, k * sizeof(struct bpiece));
+	if (k) {
+		WH_GROW(b->pieces, b->np + k, b->pcap);
+		memcpy(b->pieces + b->np, b->pstack + from, k * sizeof(struct bpiece));
+	}
 	struct bop *o = b_op(b);
 	o->kind = OP_FIELD;
 	o->name = name;
@@ -577,7 +579,8 @@ struct prog *wh_evtx_compile_finish(struct builder *b, struct wh_arena *a, bool 
 	struct op *ops = (struct op *)(pg + 1);
 	struct piece *pcs = (struct piece *)(ops + b->nops);
 	char *str = (char *)(pcs + b->np);
-	memcpy(str, b->str, b->slen);
+	if (b->slen)
+		memcpy(str, b->str, b->slen);
 	for (size_t i = 0; i < b->np; i++) {
 		const struct bpiece *s = &b->pieces[i];
 		pcs[i] = (struct piece){ str + s->lit, s->len, s->sub, s->ctx };

@@ -1,4 +1,5 @@
 #include "read/json_scan.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #include <stdbool.h>
@@ -85,41 +86,6 @@ static inline void skip_ws(struct scan *s)
 		s->i++;
 }
 
-/* Length of a valid UTF-8 sequence at p (lead byte >= 0x80), 0 if invalid, -1 if cut short. */
-static int utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned c = p[0];
-	int len;
-	unsigned min;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if ((size_t)len > avail) {
-		for (size_t k = 1; k < avail; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				return 0;
-		return -1;
-	}
-	unsigned cp = c & (0xff >> (len + 1));
-	for (int k = 1; k < len; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static inline bool is_hex(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'f');
@@ -167,7 +133,7 @@ static int scan_string(struct scan *s, uint32_t *off, uint32_t *len, uint8_t *es
 			return fail(s, c == '\n' ? "string not closed before end of line"
 						 : "control character in string");
 		}
-		int l = utf8_len(b + i, n - i);
+		int l = wh_utf8_seq(b + i, n - i);
 		if (l < 0)
 			return need_more(s);
 		if (l == 0) {
@@ -419,30 +385,6 @@ static unsigned hexval(unsigned char c)
 	return c <= '9' ? c - '0' : (c | 32) - 'a' + 10;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 size_t wh_json_unescape(char *s, size_t n)
 {
 	/* Nothing moves before the first backslash; after it, the text between
@@ -478,7 +420,7 @@ size_t wh_json_unescape(char *s, size_t n)
 				/* cut short (the scanner never lets this through): the
 				 * replacement may not make the string longer */
 				if (o + 3 <= n)
-					o += put_utf8(s + o, 0xfffd);
+					o += wh_utf8_put(s + o, 0xfffd);
 				else
 					s[o++] = '?';
 				i = n;
@@ -503,7 +445,7 @@ size_t wh_json_unescape(char *s, size_t n)
 			/* \u0000 would cut the C string short: keep it visible instead. */
 			if (cp == 0)
 				cp = 0xfffd;
-			o += put_utf8(s + o, cp);
+			o += wh_utf8_put(s + o, cp);
 			break;
 		}
 		default: s[o++] = e; break;

@@ -19,7 +19,9 @@ void wh_scan_init(struct wh_scan *s, wh_scan_fn fn, void *arg)
 	s->opts.threads = 1;
 	s->fn = fn;
 	s->arg = arg;
-	s->max_ratio = 1000;
+	/* Real logs expand 10 to 60 times (the OTRF zips at most 54); deflate
+	 * tops out near 1030. Past 64 MiB out, more than 250 times is a bomb. */
+	s->max_ratio = 250;
 }
 
 void wh_scan_release(struct wh_scan *s)

@@ -1,4 +1,5 @@
 #include "report/emit.h"
+#include "util/utf8.h"
 #include "util/wtime.h"
 #include "util/xalloc.h"
 
@@ -28,36 +29,6 @@ static const uint8_t json_class[256] = {
 	R16(2), R16(2), R16(2), R16(2), R16(2), R16(2), R16(2), R16(2),
 #undef R16
 };
-
-static size_t utf8_ok(const unsigned char *p, size_t avail)
-{
-	unsigned c = p[0];
-	size_t len;
-	unsigned min;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > avail)
-		return 0;
-	unsigned cp = c & (0xff >> (len + 1));
-	for (size_t k = 1; k < len; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /*
  * The first index at or after i (below n) whose byte is not copied as it is:
@@ -90,11 +61,11 @@ static inline size_t escape_one(char *o, const unsigned char *p, size_t avail, s
 {
 	unsigned c = p[0];
 	if (json_class[c] == 2) {
-		size_t l = utf8_ok(p, avail);
-		if (l) {
-			memcpy(o, p, l);
-			*used = l;
-			return l;
+		int l = wh_utf8_seq(p, avail);   /* a sequence cut short is invalid here */
+		if (l > 0) {
+			memcpy(o, p, (size_t)l);
+			*used = (size_t)l;
+			return (size_t)l;
 		}
 	}
 	*used = 1;
@@ -221,6 +192,11 @@ size_t wh_emit_time_str(int64_t ns, char buf[WH_EMIT_TIME_BUFSZ])
 	if (frac < 0) {
 		frac += WH_NS_PER_SEC;
 		sec--;
+	}
+	if (sec <= INT64_MIN / WH_NS_PER_SEC) {
+		/* the first second of the range: sec * 1e9 would not fit */
+		wh_time_format(ns, digits, buf);
+		return strlen(buf);
 	}
 	if (sec != last_sec) {
 		wh_time_format(sec * WH_NS_PER_SEC, 0, last);

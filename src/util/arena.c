@@ -85,34 +85,30 @@ static void free_list(struct wh_arena_chunk *c)
 	}
 }
 
+/* Keep the larger of *keep and c, free the other. */
+static void keep_largest(struct wh_arena_chunk **keep, struct wh_arena_chunk *c)
+{
+	if (!*keep || c->size > (*keep)->size) {
+		free(*keep);
+		*keep = c;
+	} else {
+		free(c);
+	}
+}
+
 void wh_arena_reset(struct wh_arena *a)
 {
 	/* Keep the largest chunk as the only spare: steady-state per-record use
 	 * then allocates nothing, and a one-off huge record does not pin several
 	 * large chunks. */
-	struct wh_arena_chunk *keep = NULL, *c = a->head;
-	while (c) {
-		struct wh_arena_chunk *next = c->next;
-		if (!keep || c->size > keep->size) {
-			if (keep)
-				free(keep);
-			keep = c;
-		} else {
-			free(c);
-		}
-		c = next;
+	struct wh_arena_chunk *keep = NULL;
+	for (struct wh_arena_chunk *c = a->head, *next; c; c = next) {
+		next = c->next;
+		keep_largest(&keep, c);
 	}
-	c = a->spare;
-	while (c) {
-		struct wh_arena_chunk *next = c->next;
-		if (!keep || c->size > keep->size) {
-			if (keep)
-				free(keep);
-			keep = c;
-		} else {
-			free(c);
-		}
-		c = next;
+	for (struct wh_arena_chunk *c = a->spare, *next; c; c = next) {
+		next = c->next;
+		keep_largest(&keep, c);
 	}
 	/* A chunk grown by one giant record is not worth keeping. */
 	if (keep && keep->size > 4 * a->chunk_size && keep->size > (1u << 20)) {

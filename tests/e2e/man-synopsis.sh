@@ -17,6 +17,8 @@ for c in $cmds; do
         diff <(echo "$want") <(echo "$got") || true
         fail=1
     fi
+    # whitehawk(1) lists every command
+    grep -qx ".B $c" "$src/docs/man/whitehawk.1" || { echo "whitehawk.1 does not list $c"; fail=1; }
     # `help CMD` prints the same text as `CMD -h`
     if ! diff -q <("$bin" help "$c") <("$bin" "$c" -h) >/dev/null; then
         echo "whitehawk help $c differs from whitehawk $c -h"; fail=1

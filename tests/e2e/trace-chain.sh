@@ -46,7 +46,7 @@ for fam in 4 6; do
     for m in "" -I -T; do
         wm=${m:--U}
         ours=$(nsx src "$bin" trace -n --json $wm "$dst" | hops_of_json)
-        peer=$(nsx src traceroute -$fam -n -q 3 $m "$dst" 2>/dev/null | hops_of_traceroute)
+        peer=$(nsx src traceroute -$fam -n -q 3 -w 1,0,0 $m "$dst" 2>/dev/null | hops_of_traceroute)
         check "v$fam whitehawk $wm = traceroute ${m:-(default)}" "$peer" "$ours"
     done
     peer=$(nsx src mtr -$fam -n -r -c 1 -i 0.1 -Z 1 -G 0.5 "$dst" 2>/dev/null | hops_of_mtr)
@@ -56,11 +56,13 @@ for fam in 4 6; do
 
     # --style linux: traceroute's lines exactly, RTTs aside.
     shape() { sed -E 's/[0-9]+\.[0-9]{3} ms/X ms/g'; }
-    ours=$(nsx src "$bin" trace -n --style linux "$dst" | shape)
-    peer=$(nsx src traceroute -$fam -n "$dst" 2>/dev/null | shape)
+    # -w 1,0,0: traceroute's 3x/10x RTT timeouts misfire when the machine is
+    # busy (other tests run beside this one); a fixed second does not.
+    ours=$(nsx src "$bin" trace -n --style linux -w 1,0,0 "$dst" | shape)
+    peer=$(nsx src traceroute -$fam -n -w 1,0,0 "$dst" 2>/dev/null | shape)
     check "v$fam --style linux has traceroute's shape" "$peer" "$ours"
-    ours=$(nsx src "$bin" trace -n --style linux -I "$dst" | shape)
-    peer=$(nsx src traceroute -$fam -n -I "$dst" 2>/dev/null | shape)
+    ours=$(nsx src "$bin" trace -n --style linux -I -w 1,0,0 "$dst" | shape)
+    peer=$(nsx src traceroute -$fam -n -I -w 1,0,0 "$dst" 2>/dev/null | shape)
     check "v$fam --style linux -I has traceroute -I's shape" "$peer" "$ours"
 
     # --style windows: tracert's layout, line by line.

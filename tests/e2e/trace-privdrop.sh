@@ -21,6 +21,7 @@ command -v setpriv >/dev/null || { echo "skip: no setpriv"; exit $fail; }
 netns_need_root
 netns_init p
 chain_build 2
+ns_no_icmp_ratelimit r1 r2 dst   # several traces in a row below
 ns_blackhole dst
 
 # A trace that runs a few seconds: every probe to the silent destination waits -w.
@@ -53,6 +54,12 @@ asnobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all 
 out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n --json 198.18.1.2" 2>&1)
 echo "$out" | python3 -c 'import json,sys; t=json.loads(sys.stdin.readline()); assert t["result"]=="reached" and t["dest_ttl"]==2 and t["hops"][0]["probes"][0]["addr"]=="198.18.0.2", t' \
     && echo "ok: unprivileged paris-udp trace through IP_RECVERR" || { echo "FAIL: unprivileged UDP: $out"; fail=1; }
+out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n --json 2001:db8:1::2" 2>&1)
+echo "$out" | python3 -c 'import json,sys; t=json.loads(sys.stdin.readline()); assert t["result"]=="reached" and t["dest_ttl"]==2 and t["hops"][0]["probes"][0]["addr"]=="2001:db8::2", t' \
+    && echo "ok: unprivileged IPv6 paris-udp trace through IPV6_RECVERR" || { echo "FAIL: unprivileged IPv6 UDP: $out"; fail=1; }
+out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n -U --json 198.18.1.2" 2>&1)
+echo "$out" | python3 -c 'import json,sys; t=json.loads(sys.stdin.readline()); assert t["result"]=="reached" and t["method"]=="udp", t' \
+    && echo "ok: unprivileged classic UDP" || { echo "FAIL: unprivileged -U: $out"; fail=1; }
 out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n -T 198.18.1.2" 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'TCP probes need raw sockets' && echo "ok: unprivileged TCP refused, exit 2" || { echo "FAIL: unprivileged -T: rc=$rc $out"; fail=1; }
 nsx src sysctl -qw net.ipv4.ping_group_range="1 0"

@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hs/hs.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,10 +29,17 @@
 #include <strings.h>
 #include <time.h>
 
+/* What a pattern match means: each leaf that has this literal, with its kind
+ * kept beside the id so the callback does not touch the leaf itself. */
+struct sg_patleaf {
+	uint32_t leaf;
+	uint8_t kind;
+};
+
 struct sg_pat {
 	uint32_t len;
 	uint32_t n;
-	uint32_t *leaves;
+	struct sg_patleaf *leaves;
 };
 
 /* Equality literals of a field, found by hashing the whole value once
@@ -41,7 +50,53 @@ struct sg_eqslot {
 	uint32_t leaf;           /* leaf id + 1; 0: empty */
 };
 
+/* A Hyperscan compile to run, possibly on another thread. */
+struct hs_job {
+	const char **exprs;
+	unsigned *flags, *ids;
+	size_t *lens;
+	size_t np;
+	const char *name;
+	char path[4200];         /* in the cache, or "" */
+	bool done;               /* loaded from the cache */
+	bool compiled;
+	hs_database_t **db;
+	hs_error_t rc;
+	hs_compile_error_t *err;
+};
+
+/*
+ * Long literals (lists of file hashes such as 'SHA256=2fb6...', long
+ * command lines) are many, and Hyperscan scans hex text slowly against
+ * thousands of them: every position looks like the start of some hash.
+ * So Hyperscan is given only their beginning, shared by all the literals
+ * that begin alike: up to the first character that is not a letter or a
+ * digit when it comes early ("SHA256=", "MD5="), else the first SG_ANCHOR
+ * bytes. At each place an anchor ends, the value's bytes from the anchor's
+ * start are hashed, for each length of literal behind that anchor, and
+ * looked up.
+ */
+#define SG_ANCHOR 8
+#define SG_LONG_LIT 24           /* literals at least this long are anchored */
+#define SG_ANCHOR_LENS 8         /* more lengths behind one anchor: keep them whole */
+#define SG_BLOOM_BITS 65536      /* 8 KiB: stays in the first-level cache */
+
+struct sg_anchor {
+	uint32_t alen;           /* bytes of the anchor */
+	uint32_t nlens;
+	uint32_t lens[SG_ANCHOR_LENS];
+};
+
 struct sg_fielddb {
+	struct hs_job job;       /* while it is being built */
+	struct sg_pat *lpats;    /* long literals (folded text in lpat_text) */
+	const char **lpat_text;
+	uint32_t nlpats;
+	struct sg_eqslot *ltab;  /* hash of the folded literal -> lpats index + 1 */
+	uint32_t ltab_mask;
+	uint64_t *lbloom;        /* SG_BLOOM_BITS: a bit per hash, to skip most lookups cheaply */
+	struct sg_anchor *anchors;   /* Hyperscan ids npats ... npats + nanchors - 1 */
+	uint32_t nanchors;
 	hs_database_t *db;       /* NULL when the field has only equality literals */
 	struct sg_pat *pats;
 	uint32_t npats;
@@ -56,7 +111,60 @@ struct sg_view {
 	uint32_t nalways;
 	bool any;                /* some unit is allowed */
 	bool keywords;           /* some allowed unit searches keywords */
+	const struct sg_fielddb *kwdb;   /* their literals, or NULL */
 	uint64_t *scan;          /* bit per field: some allowed unit has literals there */
+	/* what the view was made for, to know it again without building a key */
+	int32_t event_id;
+	uint8_t kind;
+	char *format, *channel, *provider;
+	/* The field names of the last event of this view and their ids: events
+	 * of one source come with the same names in the same order, so a name
+	 * is known by a compare instead of a hash lookup. */
+	struct sg_shape *shape;
+	uint32_t nshape;
+};
+
+/* One remembered field name (names up to SG_SHAPE_NAME bytes). */
+#define SG_SHAPE_NAME 48
+#define SG_SHAPE_MAX 256
+struct sg_shape {
+	uint32_t fid;            /* SG_NONE: no rule uses the field */
+	uint32_t nlen;           /* UINT32_MAX: not remembered */
+	char name[SG_SHAPE_NAME];
+};
+
+/*
+ * The scan result of a value is a function of the field and the value
+ * alone, and logs repeat their values endlessly (the same images, parents,
+ * command lines, DLLs, registry keys and host names), so the literal leaves
+ * each value holds are remembered: a direct-mapped table keyed by a hash of
+ * (scan, value), checked byte for byte. A value seen again costs a hash and
+ * a compare instead of a Hyperscan scan. Its size is fixed: memory does not
+ * grow with the input.
+ */
+#define SG_MEMO_SLOTS 16384          /* power of two */
+#define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
+#define SG_MEMO_MAX_LEAVES 256
+#define SG_MEMO_TRIAL 1024
+
+struct sg_memo {
+	uint64_t hash;           /* 0: empty */
+	uint32_t scan;           /* field id (the keyword pseudo-field for keywords) */
+	uint32_t vlen;
+	uint32_t nleaves;
+	uint32_t cap;            /* bytes at data */
+	char *data;              /* the value, then nleaves leaf ids (aligned) */
+};
+
+/* Keyword literals are searched in every value of an event: the values are
+ * joined by this byte (never in UTF-8 text) and scanned once. */
+#define SG_SEP 0xff
+
+/* Keyword literal databases, one per distinct set of keyword leaves that
+ * the views need (a Windows event never scans for Linux keywords). */
+struct sg_kwdb {
+	uint64_t key;
+	struct sg_fielddb db;
 };
 
 #define SG_MAX_VIEWS 4096
@@ -82,6 +190,35 @@ struct wh_sigma *wh_sigma_new(void)
 	return s;
 }
 
+static void view_free(struct sg_view *v)
+{
+	free(v->allowed);
+	free(v->scan);
+	free(v->always);
+	free(v->format);
+	free(v->channel);
+	free(v->provider);
+	free(v->shape);
+	free(v);
+}
+
+static void fielddb_release(struct sg_fielddb *d)
+{
+	for (uint32_t k = 0; k < d->nlpats; k++)
+		free(d->lpats[k].leaves);
+	free(d->lpats);
+	free(d->lpat_text);
+	free(d->ltab);
+	free(d->lbloom);
+	free(d->anchors);
+	if (d->db)
+		hs_free_database(d->db);
+	free(d->eq);
+	for (uint32_t k = 0; k < d->npats; k++)
+		free(d->pats[k].leaves);
+	free(d->pats);
+}
+
 void wh_sigma_free(struct wh_sigma *s)
 {
 	if (!s)
@@ -97,22 +234,20 @@ void wh_sigma_free(struct wh_sigma *s)
 		struct sg_fielddb *d = s->fields[i].db;
 		if (!d)
 			continue;
-		if (d->db)
-			hs_free_database(d->db);
-		free(d->eq);
-		for (uint32_t k = 0; k < d->npats; k++)
-			free(d->pats[k].leaves);
-		free(d->pats);
+		fielddb_release(d);
 		free(d);
 	}
+	for (uint32_t i = 0; i < s->nkwdbs; i++) {
+		fielddb_release(&s->kwdbs[i]->db);
+		free(s->kwdbs[i]);
+	}
+	free(s->kwdbs);
+	free(s->cat);
+	free(s->seg_end);
 	if (s->hs_scratch)
 		hs_free_scratch(s->hs_scratch);
-	for (uint32_t i = 0; i < s->nviews; i++) {
-		free(s->view_list[i]->allowed);
-		free(s->view_list[i]->scan);
-		free(s->view_list[i]->always);
-		free(s->view_list[i]);
-	}
+	for (uint32_t i = 0; i < s->nviews; i++)
+		view_free(s->view_list[i]);
 	free(s->view_list);
 	for (uint32_t i = 0; i < s->ncorrs_all; i++)
 		sg_corr_free(s->corrs[i]);
@@ -133,6 +268,8 @@ void wh_sigma_free(struct wh_sigma *s)
 	for (uint32_t i = 0; i < s->nunits; i++) {
 		free(s->units[i].eventids);
 		free(s->units[i].fields);
+		free(s->units[i].kwleaves);
+		free(s->units[i].checks);
 	}
 	free(s->units);
 	free(s->entries);
@@ -148,6 +285,15 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->fvals);
 	free(s->cand);
 	free(s->or_epoch);
+	free(s->rec);
+	free(s->rec_stamp);
+	free(s->lit);
+	free(s->lit_pool);
+	free(s->rule_hit);
+	if (s->memo)
+		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
+			free(s->memo[i].data);
+	free(s->memo);
 	pcre2_match_data_free(s->re_md);
 	pcre2_jit_stack_free(s->re_jit);
 	pcre2_match_context_free(s->re_mctx);
@@ -222,7 +368,7 @@ static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig
 		uint32_t id;
 		if (is_literal(l))
 			id = l->id;
-		else if (l->kind == SG_K_GLOB && l->hint != SG_NONE)
+		else if ((l->kind == SG_K_GLOB || l->kind == SG_K_RE) && l->hint != SG_NONE)
 			id = l->hint;
 		else
 			return false;
@@ -267,6 +413,57 @@ static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig
 	default:
 		return false;
 	}
+}
+
+/*
+ * The trigger groups of a unit: literal sets of which each must have a
+ * literal in the event for the unit to hold, most selective first. The
+ * first group's literals trigger the unit; the others are checked before
+ * it is evaluated (a look at a few marks), so "Image ends with \\cmd.exe
+ * and CommandLine contains X" is not evaluated on every cmd.exe, while a
+ * literal such as '.exe' does not have to visit every unit that needs it.
+ * The top-level AND gives one group per child that has a trigger set (the
+ * SG_MAX_GROUPS most selective); anything else is one group. Returns the
+ * number of groups (0: none, the unit is evaluated on every event of its
+ * logsource).
+ */
+#define SG_MAX_GROUPS 3
+#define SG_MAX_CHECK 32          /* a larger group is not worth checking */
+
+static int cmp_trig_cost(const void *a, const void *b)
+{
+	const struct trig_set *x = a, *y = b;
+	return x->cost < y->cost ? -1 : x->cost > y->cost;
+}
+
+static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, struct trig_set *out)
+{
+	if (n->op != SG_N_AND) {
+		if (!trigger_set(s, n, &out[0]))
+			return 0;
+		return 1;
+	}
+	struct trig_set *all = wh_xcalloc(n->n + 1, sizeof(*all));
+	uint32_t na = 0;
+	for (uint32_t i = 0; i < n->n; i++) {
+		if (trigger_set(s, n->kids[i], &all[na]))
+			na++;
+		else
+			free(all[na].v), all[na] = (struct trig_set){ 0 };
+	}
+	qsort(all, na, sizeof(*all), cmp_trig_cost);
+	uint32_t ng = na < SG_MAX_GROUPS ? na : SG_MAX_GROUPS;
+	for (uint32_t g = 0; g < ng; g++) {
+		WH_GROW(out[g].v, all[g].n + 1, out[g].cap);
+		if (all[g].n)
+			memcpy(out[g].v, all[g].v, all[g].n * sizeof(uint32_t));
+		out[g].n = all[g].n;
+		out[g].cost = all[g].cost;
+	}
+	for (uint32_t i = 0; i <= na && i <= n->n; i++)
+		free(all[i].v);
+	free(all);
+	return ng;
 }
 
 /* EventID values of which one must hold for n to hold (same logic, EventID leaves only). */
@@ -473,7 +670,9 @@ static bool cache_dir(char *buf, size_t n)
 
 static hs_database_t *cache_load(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
@@ -483,32 +682,20 @@ static hs_database_t *cache_load(const char *path)
 		if (read(fd, buf, (size_t)st.st_size) == st.st_size &&
 		    hs_deserialize_database(buf, (size_t)st.st_size, &db) != HS_SUCCESS)
 			db = NULL;
+		if (db)
+			futimens(fd, NULL);   /* recently used: kept by cache_trim */
 		free(buf);
 	}
 	close(fd);
 	return db;
 }
 
-static void cache_store(const char *dir, const char *path, const char *prefix, hs_database_t *db)
+static void cache_store(const char *path, hs_database_t *db)
 {
 	char *bytes = NULL;
 	size_t len = 0;
 	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
 		return;
-	/* older databases of the same field go: the cache holds one per field */
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		size_t pl = strlen(prefix);
-		while ((e = readdir(d))) {
-			if (strncmp(e->d_name, prefix, pl) == 0) {
-				char old[4400];
-				snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
-				unlink(old);
-			}
-		}
-		closedir(d);
-	}
 	char tmp[4300];
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -521,6 +708,53 @@ static void cache_store(const char *dir, const char *path, const char *prefix, h
 	free(bytes);
 }
 
+/*
+ * The cache is content-addressed (a file per set of patterns), so several
+ * rule sets can be warm at once; it is kept to SG_CACHE_FILES files by
+ * removing the least recently used (a load refreshes a file's time).
+ */
+#define SG_CACHE_FILES 512
+
+struct cache_ent {
+	char name[64];
+	int64_t mtime;
+};
+
+static int cmp_cache_ent(const void *a, const void *b)
+{
+	const struct cache_ent *x = a, *y = b;
+	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+static void cache_trim(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct cache_ent *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < 65536) {
+		size_t l = strlen(e->d_name);
+		if (l < 4 || l >= sizeof(v->name) || strcmp(e->d_name + l - 3, ".hs") != 0)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) != 0)
+			continue;
+		WH_GROW(v, n + 1, cap);
+		memcpy(v[n].name, e->d_name, l + 1);
+		v[n].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		n++;
+	}
+	if (n > SG_CACHE_FILES) {
+		qsort(v, n, sizeof(*v), cmp_cache_ent);
+		for (size_t i = 0; i < n - SG_CACHE_FILES * 3 / 4; i++)
+			unlinkat(dirfd(d), v[i].name, 0);
+	}
+	closedir(d);
+	free(v);
+}
+
 static void eq_insert(struct sg_fielddb *d, uint64_t h, uint32_t leaf)
 {
 	uint32_t i = (uint32_t)h & d->eq_mask;
@@ -530,11 +764,159 @@ static void eq_insert(struct sg_fielddb *d, uint64_t h, uint32_t leaf)
 	d->eq[i].leaf = leaf + 1;
 }
 
-static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
+/*
+ * One literal database: equality literals into a hash table, the others
+ * into Hyperscan. `name` names it in messages and in the on-disk cache.
+ * concat: the database scans the values of an event joined by SG_SEP, so a
+ * pattern that contains SG_SEP could match across two values and must
+ * report every match (the callback checks where it falls).
+ */
+/* ASCII upper case to lower case in 8 bytes at once (other bytes unchanged). */
+static inline uint64_t fold8(uint64_t w)
 {
-	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
-	s->fields[fid].db = d;
-	s->fields[fid].scanned = true;
+	uint64_t low7 = w & 0x7f7f7f7f7f7f7f7full;
+	uint64_t above_z = low7 + 0x2525252525252525ull;   /* high bit: byte > 'Z' */
+	uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3full;    /* high bit: byte >= 'A' */
+	uint64_t upper = ~w & (from_a ^ above_z) & 0x8080808080808080ull;
+	return w | (upper >> 2);
+}
+
+/* A hash of n bytes as ASCII lower case, 8 bytes at a time (long literals
+ * are hashed at every place their anchor occurs). */
+static uint64_t hash_fold(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ fold8(w)) * 0xc4ceb9fe1a85ec53ull;
+	}
+	h ^= h >> 32;
+	return h;
+}
+
+/* Take the long CONTAINS and STARTS literals out of lv into the anchor
+ * tables of d; returns how many literals are left for Hyperscan itself.
+ * *anchor_text gets the text of each anchor (owned by the leaves). */
+static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_leaf **lv, uint32_t nl,
+			   const char ***anchor_text)
+{
+	(void)s;
+	struct wh_map amap, lmap;
+	wh_map_init(&amap, true);
+	wh_map_init(&lmap, true);
+	uint32_t *group = wh_xcalloc(nl + 1, sizeof(uint32_t));   /* anchor + 1, 0: not long */
+	const char **atext = NULL;
+	uint32_t acap = 0;
+	for (uint32_t i = 0; i < nl; i++) {
+		struct sg_leaf *l = lv[i];
+		if ((l->kind != SG_K_CONTAINS && l->kind != SG_K_STARTS) || l->len < SG_LONG_LIT)
+			continue;
+		uint32_t alen = SG_ANCHOR;
+		for (uint32_t k = 0; k < SG_ANCHOR; k++) {
+			unsigned char ch = (unsigned char)l->s[k];
+			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) {
+				if (k >= 3)
+					alen = k + 1;
+				break;
+			}
+		}
+		bool added;
+		struct wh_map_slot *slot = wh_map_put(&amap, l->s, alen, &added);
+		if (added) {
+			WH_GROW(d->anchors, d->nanchors + 1, acap);
+			atext = wh_xreallocarray(atext, acap, sizeof(*atext));
+			memset(&d->anchors[d->nanchors], 0, sizeof(d->anchors[0]));
+			d->anchors[d->nanchors].alen = alen;
+			atext[d->nanchors] = l->s;
+			slot->val = (void *)(uintptr_t)(d->nanchors + 1);
+			d->nanchors++;
+		}
+		uint32_t a = (uint32_t)(uintptr_t)slot->val - 1;
+		struct sg_anchor *an = &d->anchors[a];
+		uint32_t k;
+		for (k = 0; k < an->nlens && an->lens[k] != l->len; k++)
+			;
+		if (k == an->nlens) {
+			if (an->nlens < SG_ANCHOR_LENS)
+				an->lens[an->nlens] = l->len;
+			an->nlens++;   /* past SG_ANCHOR_LENS: the anchor is given up below */
+		}
+		group[i] = a + 1;
+	}
+	/* anchors with too many lengths behind them leave their literals whole */
+	uint32_t *renum = wh_xcalloc(d->nanchors + 1, sizeof(uint32_t));
+	uint32_t na = 0;
+	for (uint32_t a = 0; a < d->nanchors; a++) {
+		if (d->anchors[a].nlens > SG_ANCHOR_LENS)
+			continue;
+		renum[a] = na + 1;
+		d->anchors[na] = d->anchors[a];
+		atext[na] = atext[a];
+		na++;
+	}
+	d->nanchors = na;
+	uint32_t m = 0, lcap = 0;
+	for (uint32_t i = 0; i < nl; i++) {
+		struct sg_leaf *l = lv[i];
+		if (!group[i] || !renum[group[i] - 1]) {
+			lv[m++] = l;
+			continue;
+		}
+		bool added;
+		struct wh_map_slot *slot = wh_map_put(&lmap, l->s, l->len, &added);
+		if (added) {
+			WH_GROW(d->lpats, d->nlpats + 1, lcap);
+			d->lpat_text = wh_xreallocarray(d->lpat_text, lcap, sizeof(*d->lpat_text));
+			memset(&d->lpats[d->nlpats], 0, sizeof(d->lpats[0]));
+			d->lpats[d->nlpats].len = l->len;
+			d->lpat_text[d->nlpats] = l->s;
+			slot->val = (void *)(uintptr_t)(d->nlpats + 1);
+			d->nlpats++;
+		}
+		struct sg_pat *p = &d->lpats[(uintptr_t)slot->val - 1];
+		p->leaves = wh_xreallocarray(p->leaves, p->n + 1, sizeof(*p->leaves));
+		p->leaves[p->n].leaf = l->id;
+		p->leaves[p->n].kind = l->kind;
+		p->n++;
+	}
+	if (d->nlpats) {
+		uint32_t cap = 16;
+		while (cap < d->nlpats * 2)
+			cap *= 2;
+		d->ltab = wh_xcalloc(cap, sizeof(*d->ltab));
+		d->ltab_mask = cap - 1;
+		d->lbloom = wh_xcalloc(SG_BLOOM_BITS / 64, sizeof(uint64_t));
+		for (uint32_t i = 0; i < d->nlpats; i++) {
+			uint64_t h = hash_fold(d->lpat_text[i], d->lpats[i].len);
+			uint32_t b = (uint32_t)(h >> 40) % SG_BLOOM_BITS;
+			d->lbloom[b / 64] |= 1ull << (b % 64);
+			uint32_t k = (uint32_t)h & d->ltab_mask;
+			while (d->ltab[k].leaf)
+				k = (k + 1) & d->ltab_mask;
+			d->ltab[k].hash = h;
+			d->ltab[k].leaf = i + 1;
+		}
+		s->stats.literals += d->nlpats;
+	}
+	free(group);
+	free(renum);
+	wh_map_release(&amap);
+	wh_map_release(&lmap);
+	*anchor_text = atext;
+	return m;
+}
+
+static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf **lv, uint32_t nl, bool concat,
+			    struct sg_fielddb *d)
+{
 	/* equality literals go to the hash table, the others to Hyperscan */
 	uint32_t neq = 0;
 	for (uint32_t i = 0; i < nl; i++)
@@ -558,7 +940,10 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		nl = m;
 		s->stats.literals += neq;
 	}
-	if (nl == 0)
+	const char **anchor_text = NULL;
+	if (!concat)
+		nl = split_long(s, d, lv, nl, &anchor_text);
+	if (nl == 0 && d->nanchors == 0)
 		return 0;
 	struct wh_map pmap;
 	wh_map_init(&pmap, false);
@@ -570,6 +955,10 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		wh_sbuf_reset(&key);
 		wh_sbuf_addch(&key, l->cased ? 'C' : 'i');
 		wh_sbuf_add(&key, l->s, l->len);
+		if (!l->cased)
+			for (size_t k = 1; k < key.len; k++)
+				if (key.buf[k] >= 'A' && key.buf[k] <= 'Z')
+					key.buf[k] = (char)(key.buf[k] + 32);
 		bool added;
 		char *k = wh_arena_alloc(&s->arena, key.len);
 		memcpy(k, key.buf, key.len);
@@ -587,66 +976,219 @@ static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv,
 		struct build_pat *p = &pats[(uintptr_t)slot->val - 1];
 		WH_GROW(p->leaves, p->n + 1, p->cap);
 		p->leaves[p->n++] = l->id;
-		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS)
+		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS || (concat && memchr(l->s, SG_SEP, l->len)))
 			p->single = false;
 	}
 	wh_sbuf_release(&key);
 	wh_map_release(&pmap);
-	const char **exprs = wh_xcalloc(np, sizeof(char *));
-	unsigned *flags = wh_xcalloc(np, sizeof(unsigned));
-	unsigned *ids = wh_xcalloc(np, sizeof(unsigned));
-	size_t *lens = wh_xcalloc(np, sizeof(size_t));
+	struct hs_job *j = &d->job;
+	size_t nall = np + d->nanchors;
+	j->exprs = wh_xcalloc(nall, sizeof(char *));
+	j->flags = wh_xcalloc(nall, sizeof(unsigned));
+	j->ids = wh_xcalloc(nall, sizeof(unsigned));
+	j->lens = wh_xcalloc(nall, sizeof(size_t));
+	j->np = nall;
+	for (uint32_t a = 0; a < d->nanchors; a++) {
+		j->exprs[np + a] = anchor_text[a];
+		j->lens[np + a] = d->anchors[a].alen;
+		j->ids[np + a] = (unsigned)(np + a);
+		j->flags[np + a] = HS_FLAG_CASELESS;
+	}
+	free(anchor_text);
+	j->name = name;
 	d->pats = wh_xcalloc(np, sizeof(*d->pats));
 	d->npats = (uint32_t)np;
 	for (size_t i = 0; i < np; i++) {
-		exprs[i] = pats[i].s;
-		lens[i] = pats[i].len;
-		ids[i] = (unsigned)i;
-		flags[i] = (pats[i].cased ? 0 : HS_FLAG_CASELESS) | (pats[i].single ? HS_FLAG_SINGLEMATCH : 0);
+		j->exprs[i] = pats[i].s;
+		j->lens[i] = pats[i].len;
+		j->ids[i] = (unsigned)i;
+		j->flags[i] = (pats[i].cased ? 0 : HS_FLAG_CASELESS) | (pats[i].single ? HS_FLAG_SINGLEMATCH : 0);
 		d->pats[i].len = pats[i].len;
 		d->pats[i].n = pats[i].n;
-		d->pats[i].leaves = pats[i].leaves;
+		d->pats[i].leaves = wh_xcalloc(pats[i].n, sizeof(struct sg_patleaf));
+		for (uint32_t k = 0; k < pats[i].n; k++) {
+			d->pats[i].leaves[k].leaf = pats[i].leaves[k];
+			d->pats[i].leaves[k].kind = s->leaves[pats[i].leaves[k]]->kind;
+		}
+		free(pats[i].leaves);
 	}
-	hs_compile_error_t *cerr = NULL;
-	hs_error_t rc = HS_SUCCESS;
-	/* the cache key: the field, then every pattern with its flags, in order */
-	char dir[4096], path[4200], prefix[40];
-	bool cached = false, use_cache = cache_dir(dir, sizeof(dir));
-	if (use_cache) {
+	free(pats);
+	/* the cache key: every pattern with its flags, in order */
+	char dir[4096];
+	if (cache_dir(dir, sizeof(dir))) {
 		const char *ver = hs_version();
 		uint64_t h = wh_hash_bytes(ver, strlen(ver));
-		for (size_t i = 0; i < np; i++) {
-			uint64_t part[3] = { flags[i], lens[i], wh_hash_bytes(exprs[i], lens[i]) };
+		for (size_t i = 0; i < nall; i++) {
+			uint64_t part[3] = { j->flags[i], j->lens[i], wh_hash_bytes(j->exprs[i], j->lens[i]) };
 			h = h * 0x100000001b3ull ^ wh_hash_bytes(part, sizeof(part));
 		}
-		const char *fname = s->fields[fid].name;
-		snprintf(prefix, sizeof(prefix), "%016llx-",
-			 (unsigned long long)wh_hash_bytes_nocase(fname, strlen(fname)));
-		snprintf(path, sizeof(path), "%s/%s%016llx-%zu.hs", dir, prefix, (unsigned long long)h, np);
-		d->db = cache_load(path);
-		cached = d->db != NULL;
+		snprintf(j->path, sizeof(j->path), "%s/%016llx-%zu.hs", dir, (unsigned long long)h, nall);
+		d->db = cache_load(j->path);
+		j->done = d->db != NULL;
 	}
-	if (!cached) {
-		rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL, &d->db, &cerr);
-		if (rc == HS_SUCCESS && use_cache)
-			cache_store(dir, path, prefix, d->db);
-	}
-	free(exprs);
-	free(flags);
-	free(ids);
-	free(lens);
-	free(pats);
-	if (rc != HS_SUCCESS) {
-		wh_error("sigma: cannot compile the literals of field '%s': %s", s->fields[fid].name,
-			 cerr && cerr->message ? cerr->message : "hyperscan error");
-		hs_free_compile_error(cerr);
-		return -1;
-	}
-	if (hs_alloc_scratch(d->db, (hs_scratch_t **)&s->hs_scratch) != HS_SUCCESS)
-		return wh_error("sigma: cannot allocate Hyperscan scratch space");
-	s->stats.literals += (uint32_t)np;
-	s->stats.fields++;
+	j->db = &d->db;
 	return 0;
+}
+
+/* Compile a prepared database (any thread: Hyperscan's compiler is
+ * reentrant). */
+static void hs_job_run(struct hs_job *j)
+{
+	if (j->done || !j->np)
+		return;
+	j->rc = hs_compile_lit_multi(j->exprs, j->flags, j->ids, j->lens, (unsigned)j->np, HS_MODE_BLOCK, NULL, j->db,
+				     &j->err);
+	j->compiled = j->rc == HS_SUCCESS;
+}
+
+/* After the compile: report, cache, scratch space. */
+static int hs_job_finish(struct wh_sigma *s, struct hs_job *j)
+{
+	int rc = 0;
+	if (j->np && j->rc != HS_SUCCESS) {
+		wh_error("sigma: cannot compile the literals of field '%s': %s", j->name,
+			 j->err && j->err->message ? j->err->message : "hyperscan error");
+		hs_free_compile_error(j->err);
+		rc = -1;
+	} else if (j->np) {
+		if (j->compiled && *j->path) {
+			cache_store(j->path, *j->db);
+			s->cache_stored = true;
+		}
+		if (hs_alloc_scratch(*j->db, (hs_scratch_t **)&s->hs_scratch) != HS_SUCCESS)
+			rc = wh_error("sigma: cannot allocate Hyperscan scratch space");
+		s->stats.literals += (uint32_t)j->np;
+		s->stats.fields++;
+	}
+	free(j->exprs);
+	free(j->flags);
+	free(j->ids);
+	free(j->lens);
+	memset(j, 0, sizeof(*j));
+	return rc;
+}
+
+static int build_db(struct wh_sigma *s, const char *name, struct sg_leaf **lv, uint32_t nl, bool concat,
+		    struct sg_fielddb *d)
+{
+	if (build_db_prepare(s, name, lv, nl, concat, d) < 0)
+		return -1;
+	hs_job_run(&d->job);
+	return hs_job_finish(s, &d->job);
+}
+
+static int build_field_db(struct wh_sigma *s, uint32_t fid, struct sg_leaf **lv, uint32_t nl)
+{
+	struct sg_fielddb *d = wh_xcalloc(1, sizeof(*d));
+	s->fields[fid].db = d;
+	s->fields[fid].scanned = true;
+	return build_db_prepare(s, s->fields[fid].name, lv, nl, false, d);
+}
+
+/* What marking a literal leaf sets, packed per leaf (see struct sg_lit). */
+static void pack_literals(struct wh_sigma *s)
+{
+	size_t total = 0;
+	for (uint32_t i = 0; i < s->nleaves; i++)
+		total += (size_t)s->leaves[i]->nors + s->leaves[i]->ntrig;
+	s->lit = wh_xcalloc(s->nleaves + 1, sizeof(*s->lit));
+	s->lit_pool = wh_xcalloc(total + 1, sizeof(uint32_t));
+	uint32_t off = 0;
+	for (uint32_t i = 0; i < s->nleaves; i++) {
+		const struct sg_leaf *l = s->leaves[i];
+		s->lit[i].off = off;
+		s->lit[i].nors = l->nors;
+		s->lit[i].ntrig = l->ntrig;
+		if (l->nors)
+			memcpy(s->lit_pool + off, l->ors, l->nors * sizeof(uint32_t));
+		off += l->nors;
+		if (l->ntrig)
+			memcpy(s->lit_pool + off, l->trig, l->ntrig * sizeof(uint32_t));
+		off += l->ntrig;
+	}
+}
+
+/* Literal leaves that a scan decides become SG_N_LIT nodes. */
+static void lit_nodes(struct wh_sigma *s, struct sg_node *n)
+{
+	if (n->op == SG_N_LEAF) {
+		const struct sg_leaf *l = n->leaf;
+		if (is_literal(l) && s->fields[l->field].scanned) {
+			n->op = SG_N_LIT;
+			n->lid = l->id;
+		}
+		return;
+	}
+	if (n->op == SG_N_LIT)
+		return;
+	for (uint32_t i = 0; i < n->n; i++)
+		lit_nodes(s, n->kids[i]);
+}
+
+struct job_pool {
+	struct hs_job **jobs;
+	uint32_t n;
+	atomic_uint next;
+};
+
+static void *job_worker(void *arg)
+{
+	struct job_pool *p = arg;
+	for (;;) {
+		uint32_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			return NULL;
+		hs_job_run(p->jobs[i]);
+	}
+}
+
+static int cmp_job_size(const void *a, const void *b)
+{
+	const struct hs_job *x = *(struct hs_job *const *)a, *y = *(struct hs_job *const *)b;
+	return x->np > y->np ? -1 : x->np < y->np;
+}
+
+/*
+ * Compile the field databases that the cache did not have, on up to
+ * SG_COMPILE_THREADS threads (largest first, so that the big ones do not
+ * end up last), then finish them in field order on this thread. The
+ * public rule set spends most of its load time here when the cache is cold.
+ */
+#define SG_COMPILE_THREADS 4
+
+static int compile_jobs(struct wh_sigma *s)
+{
+	struct job_pool p = { .jobs = wh_xcalloc(s->nfields + 1, sizeof(struct hs_job *)) };
+	atomic_init(&p.next, 0);
+	for (uint32_t f = 0; f < s->nfields; f++) {
+		struct sg_fielddb *d = s->fields[f].db;
+		if (d && d->job.np && !d->job.done)
+			p.jobs[p.n++] = &d->job;
+	}
+	qsort(p.jobs, p.n, sizeof(*p.jobs), cmp_job_size);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t nt = cpus > 1 ? (uint32_t)(cpus < SG_COMPILE_THREADS ? cpus : SG_COMPILE_THREADS) : 1;
+	if (nt > p.n)
+		nt = p.n ? p.n : 1;
+	pthread_t th[SG_COMPILE_THREADS];
+	uint32_t started = 0;
+	for (uint32_t i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, job_worker, &p) == 0)
+			started++;
+	job_worker(&p);
+	for (uint32_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(p.jobs);
+	int rc = 0;
+	for (uint32_t f = 0; f < s->nfields; f++) {
+		struct sg_fielddb *d = s->fields[f].db;
+		if (d && hs_job_finish(s, &d->job) < 0)
+			rc = -1;
+	}
+	char dir[4096];
+	if (s->cache_stored && cache_dir(dir, sizeof(dir)))
+		cache_trim(dir);
+	return rc;
 }
 
 static int cmp_leaf_field(const void *a, const void *b)
@@ -662,6 +1204,14 @@ static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *
 	if (n->op == SG_N_LEAF) {
 		const struct sg_leaf *l = n->leaf;
 		u->keywords |= l->keyword;
+		if (l->keyword) {
+			uint32_t id = is_literal(l) ? l->id : l->hint;
+			if (id != SG_NONE) {
+				WH_GROW(u->kwleaves, u->nkwleaves + 1, u->kwleaves_cap);
+				u->kwleaves[u->nkwleaves++] = id;
+			}
+			return;
+		}
 		if (is_literal(l) || l->hint != SG_NONE) {
 			uint32_t k;
 			for (k = 0; k < u->nfields && u->fields[k] != l->field; k++)
@@ -741,18 +1291,28 @@ int wh_sigma_compile(struct wh_sigma *s)
 	/* triggers */
 	uint32_t eid = sg_field_id(s, "EventID", 7);
 	struct trig_set ts = { 0 };
+	struct trig_set groups[SG_MAX_GROUPS] = { 0 };
 	for (uint32_t u = 0; u < s->nunits; u++) {
 		struct sg_unit *un = &s->units[u];
 		mark_used(s, un->expr);
-		if (trigger_set(s, un->expr, &ts)) {
-			for (uint32_t k = 0; k < ts.n; k++) {
-				struct sg_leaf *l = s->leaves[ts.v[k]];
-				if (l->ntrig && l->trig[l->ntrig - 1] == u)
-					continue;
-				WH_GROW(l->trig, l->ntrig + 1, l->trig_cap);
-				l->trig[l->ntrig++] = u;
-			}
-		} else {
+		uint32_t ng = trigger_groups(s, un->expr, groups);
+		/* the most selective group triggers; the others are checked */
+		for (uint32_t k = 0; ng && k < groups[0].n; k++) {
+			struct sg_leaf *l = s->leaves[groups[0].v[k]];
+			if (l->ntrig && l->trig[l->ntrig - 1] == u)
+				continue;
+			WH_GROW(l->trig, l->ntrig + 1, l->trig_cap);
+			l->trig[l->ntrig++] = u;
+		}
+		for (uint32_t g = 1; g < ng; g++) {
+			if (groups[g].n > SG_MAX_CHECK)
+				continue;
+			un->checks = wh_xreallocarray(un->checks, un->nchecks + groups[g].n + 1, sizeof(uint32_t));
+			un->checks[un->nchecks++] = groups[g].n;
+			memcpy(un->checks + un->nchecks, groups[g].v, groups[g].n * sizeof(uint32_t));
+			un->nchecks += groups[g].n;
+		}
+		if (ng == 0) {
 			un->always = true;
 			s->stats.always++;
 		}
@@ -763,13 +1323,19 @@ int wh_sigma_compile(struct wh_sigma *s)
 		}
 	}
 	free(ts.v);
+	for (uint32_t g = 0; g < SG_MAX_GROUPS; g++)
+		free(groups[g].v);
 	s->stats.units = s->nunits;
 	/* one literal database per field */
 	struct sg_leaf **lits = wh_xcalloc(s->nleaves + 1, sizeof(*lits));
 	uint32_t nl = 0;
-	for (uint32_t i = 0; i < s->nleaves; i++)
-		if (s->leaves[i]->used && is_literal(s->leaves[i]))
-			lits[nl++] = s->leaves[i];
+	for (uint32_t i = 0; i < s->nleaves; i++) {
+		struct sg_leaf *l = s->leaves[i];
+		if (l->used && l->keyword && is_literal(l))
+			s->fields[s->kw_field].scanned = true;   /* by the views' keyword databases */
+		else if (l->used && is_literal(l))
+			lits[nl++] = l;
+	}
 	qsort(lits, nl, sizeof(*lits), cmp_leaf_field);
 	int rc = 0;
 	for (uint32_t i = 0; i < nl && rc == 0;) {
@@ -780,6 +1346,8 @@ int wh_sigma_compile(struct wh_sigma *s)
 		i = j;
 	}
 	free(lits);
+	if (rc == 0)
+		rc = compile_jobs(s);
 	/* per-event state */
 	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
 	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
@@ -787,12 +1355,45 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
+	s->rec_stamp = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
+	s->rule_hit = wh_xcalloc(s->nrules + 1, sizeof(uint32_t));
+	pack_literals(s);
+	for (uint32_t u = 0; u < s->nunits; u++)
+		lit_nodes(s, s->units[u].expr);
+	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
 }
 
 /* ---- views ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The keyword database for a set of keyword leaves (sorted, no repeats):
+ * shared by every view that needs the same set. NULL when it cannot be
+ * built (reported). */
+static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, uint32_t n)
+{
+	uint64_t key = wh_hash_bytes(ids, n * sizeof(uint32_t)) ^ n;
+	for (uint32_t i = 0; i < s->nkwdbs; i++)
+		if (s->kwdbs[i]->key == key)
+			return &s->kwdbs[i]->db;
+	struct sg_kwdb *k = wh_xcalloc(1, sizeof(*k));
+	k->key = key;
+	struct sg_leaf **lv = wh_xcalloc(n + 1, sizeof(*lv));
+	for (uint32_t i = 0; i < n; i++)
+		lv[i] = s->leaves[ids[i]];
+	int rc = build_db(s, "keywords", lv, n, true, &k->db);
+	free(lv);
+	WH_GROW(s->kwdbs, s->nkwdbs + 1, s->kwdbs_cap);
+	s->kwdbs[s->nkwdbs++] = k;
+	return rc < 0 ? NULL : &k->db;
+}
 
 static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 {
@@ -807,6 +1408,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 			tmatch[t] = sg_sel_match(&tg->entry->sels[tg->sels[k]], ev);
 	}
 	uint32_t cap = 0;
+	uint32_t *kw = NULL, nkw = 0, kwcap = 0;
 	for (uint32_t u = 0; u < s->nunits; u++) {
 		const struct sg_unit *un = &s->units[u];
 		if (!tmatch[un->target])
@@ -821,6 +1423,11 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		v->allowed[u / 64] |= 1ull << (u % 64);
 		v->any = true;
 		v->keywords |= un->keywords;
+		if (un->nkwleaves) {
+			WH_GROW(kw, nkw + un->nkwleaves, kwcap);
+			memcpy(kw + nkw, un->kwleaves, un->nkwleaves * sizeof(uint32_t));
+			nkw += un->nkwleaves;
+		}
 		for (uint32_t k = 0; k < un->nfields; k++)
 			v->scan[un->fields[k] / 64] |= 1ull << (un->fields[k] % 64);
 		if (un->always) {
@@ -829,10 +1436,52 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		}
 	}
 	free(tmatch);
+	if (nkw) {
+		qsort(kw, nkw, sizeof(uint32_t), cmp_u32);
+		uint32_t m = 0;
+		for (uint32_t i = 0; i < nkw; i++)
+			if (m == 0 || kw[m - 1] != kw[i])
+				kw[m++] = kw[i];
+		v->kwdb = kw_db(s, kw, m);
+	}
+	free(kw);
 	return v;
 }
 
-static const struct sg_view *get_view(struct wh_sigma *s, const struct wh_event *ev)
+static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev);
+
+static inline bool view_is(const struct sg_view *v, const struct wh_event *ev)
+{
+	return v->event_id == ev->event_id && v->kind == (uint8_t)ev->kind && strcmp(v->channel, ev->channel) == 0 &&
+	       strcmp(v->provider, ev->provider) == 0 && strcmp(v->format, ev->format ? ev->format : "") == 0;
+}
+
+static struct sg_view *get_view(struct wh_sigma *s, const struct wh_event *ev)
+{
+	/* the views of the last few events, compared as they are: a log holds
+	 * a handful of event types, so the key below is rarely built */
+	for (uint32_t i = 0; i < SG_RECENT_VIEWS && s->recent[i]; i++)
+		if (view_is(s->recent[i], ev))
+			return s->recent[i];
+	struct sg_view *v = view_lookup(s, ev);
+	if (!view_is(v, ev)) {
+		/* known under another spelling (the key folds case): remember
+		 * this spelling too */
+		free(v->format);
+		free(v->channel);
+		free(v->provider);
+		v->event_id = ev->event_id;
+		v->kind = (uint8_t)ev->kind;
+		v->format = wh_xstrdup(ev->format ? ev->format : "");
+		v->channel = wh_xstrdup(ev->channel);
+		v->provider = wh_xstrdup(ev->provider);
+	}
+	s->recent[s->recent_next] = v;
+	s->recent_next = (s->recent_next + 1) % SG_RECENT_VIEWS;
+	return v;
+}
+
+static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev)
 {
 	char key[512];
 	int n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%d", ev->format ? ev->format : "", ev->channel,
@@ -847,17 +1496,19 @@ static const struct sg_view *get_view(struct wh_sigma *s, const struct wh_event 
 		return slot->val;
 	if (s->nviews >= SG_MAX_VIEWS) {
 		/* so many distinct sources: start the cache again rather than grow */
-		for (uint32_t i = 0; i < s->nviews; i++) {
-			free(s->view_list[i]->allowed);
-			free(s->view_list[i]->scan);
-			free(s->view_list[i]->always);
-			free(s->view_list[i]);
-		}
+		for (uint32_t i = 0; i < s->nviews; i++)
+			view_free(s->view_list[i]);
 		s->nviews = 0;
+		memset(s->recent, 0, sizeof(s->recent));
 		wh_map_release(&s->views);
 		wh_map_init(&s->views, false);
 	}
 	struct sg_view *v = make_view(s, ev);
+	v->event_id = ev->event_id;
+	v->kind = (uint8_t)ev->kind;
+	v->format = wh_xstrdup(ev->format ? ev->format : "");
+	v->channel = wh_xstrdup(ev->channel);
+	v->provider = wh_xstrdup(ev->provider);
 	WH_GROW(s->view_list, s->nviews + 1, s->views_cap);
 	s->view_list[s->nviews++] = v;
 	const char *k = wh_intern(&s->strings, key, (size_t)n);
@@ -882,21 +1533,97 @@ static void add_cand(struct wh_sigma *s, uint32_t u)
 	s->cand[s->ncand++] = u;
 }
 
+/* Has every checked trigger group of the unit a literal in this event? */
+static bool checks_pass(const struct wh_sigma *s, const struct sg_unit *un)
+{
+	for (uint32_t i = 0; i < un->nchecks;) {
+		uint32_t n = un->checks[i++], k;
+		for (k = 0; k < n && s->leaf_epoch[un->checks[i + k]] != s->epoch; k++)
+			;
+		if (k == n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 struct scan_ctx {
 	struct wh_sigma *s;
 	const struct sg_fielddb *d;
+	const char *v;
 	uint32_t vlen;
 };
 
 /* A literal leaf holds in this event: mark it, its OR parents, its units. */
-static void mark_literal(struct wh_sigma *s, struct sg_leaf *l)
+static void mark_literal(struct wh_sigma *s, uint32_t id)
 {
-	s->leaf_epoch[l->id] = s->epoch;
-	s->leaf_val[l->id] = 1;
-	for (uint32_t k = 0; k < l->nors; k++)
-		s->or_epoch[l->ors[k]] = s->epoch;
-	for (uint32_t t = 0; t < l->ntrig; t++)
-		add_cand(s, l->trig[t]);
+	const struct sg_lit *li = &s->lit[id];
+	s->leaf_epoch[id] = s->epoch;
+	s->leaf_val[id] = 1;
+	const uint32_t *p = s->lit_pool + li->off;
+	for (uint32_t k = 0; k < li->nors; k++)
+		s->or_epoch[p[k]] = s->epoch;
+	p += li->nors;
+	for (uint32_t t = 0; t < li->ntrig; t++)
+		add_cand(s, p[t]);
+}
+
+/* Note that a literal leaf holds for the value being scanned (once per value). */
+static inline void record(struct wh_sigma *s, uint32_t leaf)
+{
+	if (s->rec_stamp[leaf] == s->rec_no)
+		return;
+	s->rec_stamp[leaf] = s->rec_no;
+	WH_GROW(s->rec, s->nrec + 1, s->rec_cap);
+	s->rec[s->nrec++] = leaf;
+}
+
+static bool same_folded(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* An anchor ended at `to`: look up the long literals that start with it. */
+static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
+{
+	struct wh_sigma *s = c->s;
+	const struct sg_fielddb *d = c->d;
+	const struct sg_anchor *an = &d->anchors[a];
+	uint32_t start = (uint32_t)to - an->alen;
+	for (uint32_t k = 0; k < an->nlens; k++) {
+		uint32_t len = an->lens[k];
+		if (start + len > c->vlen)
+			continue;
+		const char *v = c->v + start;
+		uint64_t h = hash_fold(v, len);
+		uint32_t b = (uint32_t)(h >> 40) % SG_BLOOM_BITS;
+		if (!((d->lbloom[b / 64] >> (b % 64)) & 1))
+			continue;
+		for (uint32_t i = (uint32_t)h & d->ltab_mask; d->ltab[i].leaf; i = (i + 1) & d->ltab_mask) {
+			if (d->ltab[i].hash != h)
+				continue;
+			const struct sg_pat *p = &d->lpats[d->ltab[i].leaf - 1];
+			if (p->len != len || !same_folded(d->lpat_text[d->ltab[i].leaf - 1], v, len))
+				continue;
+			for (uint32_t j = 0; j < p->n; j++) {
+				const struct sg_leaf *l = s->leaves[p->leaves[j].leaf];
+				if (p->leaves[j].kind == SG_K_STARTS && start != 0)
+					continue;
+				if (l->cased && memcmp(l->s, v, len) != 0)
+					continue;
+				record(s, l->id);
+			}
+		}
+	}
 }
 
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
@@ -906,22 +1633,23 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 	(void)flags;
 	struct scan_ctx *c = arg;
 	struct wh_sigma *s = c->s;
+	if (id >= c->d->npats) {
+		on_anchor(c, id - c->d->npats, to);
+		return 0;
+	}
 	const struct sg_pat *p = &c->d->pats[id];
 	for (uint32_t k = 0; k < p->n; k++) {
-		struct sg_leaf *l = s->leaves[p->leaves[k]];
-		if (s->leaf_epoch[l->id] == s->epoch)
-			continue;
+		const struct sg_patleaf *pl = &p->leaves[k];
 		bool ok;
-		switch (l->kind) {
+		switch (pl->kind) {
 		case SG_K_CONTAINS: ok = true; break;
 		case SG_K_STARTS: ok = to == p->len; break;
 		case SG_K_ENDS: ok = to == c->vlen; break;
 		case SG_K_EQ: ok = to == c->vlen && c->vlen == p->len; break;
 		default: ok = false; break;
 		}
-		if (!ok)
-			continue;
-		mark_literal(s, l);
+		if (ok)
+			record(s, pl->leaf);
 	}
 	return 0;
 }
@@ -934,10 +1662,9 @@ static void match_eq(struct wh_sigma *s, const struct sg_fielddb *d, const char 
 			if (d->eq[i].hash != h)
 				continue;
 			struct sg_leaf *l = s->leaves[d->eq[i].leaf - 1];
-			if (l->cased != (pass == 1) || s->leaf_epoch[l->id] == s->epoch || l->len != n ||
-			    !sg_leaf_match_value(s, l, v, n))
+			if (l->cased != (pass == 1) || l->len != n || !sg_leaf_match_value(s, l, v, n))
 				continue;
-			mark_literal(s, l);
+			record(s, l->id);
 		}
 	}
 }
@@ -967,6 +1694,8 @@ static bool eval(struct wh_sigma *s, const struct sg_node *n)
 		return false;
 	case SG_N_NOT:
 		return !eval(s, n->kids[0]);
+	case SG_N_LIT:
+		return s->leaf_epoch[n->lid] == s->epoch;
 	case SG_N_LEAF:
 		return leaf_eval(s, n->leaf);
 	case SG_N_TRUE:
@@ -1078,6 +1807,22 @@ static void bind_field(struct wh_sigma *s, uint32_t f, const char *v, uint32_t n
 	s->fvals[i - 1].next = s->nfvals;
 }
 
+/* The id of the event's i-th field name, or SG_NONE. */
+static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint32_t i, const struct wh_field *f)
+{
+	struct sg_shape *sh = i < v->nshape ? &v->shape[i] : NULL;
+	if (sh && sh->nlen == f->nlen && memcmp(sh->name, f->name, f->nlen) == 0)
+		return sh->fid;
+	struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
+	uint32_t fid = slot ? (uint32_t)(uintptr_t)slot->val - 1 : SG_NONE;
+	if (sh && f->nlen <= SG_SHAPE_NAME) {
+		sh->fid = fid;
+		sh->nlen = f->nlen;
+		memcpy(sh->name, f->name, f->nlen);
+	}
+	return fid;
+}
+
 void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, const struct wh_event *ev, int64_t t,
 	     wh_sigma_hit_fn fn, void *arg)
 {
@@ -1090,6 +1835,161 @@ void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, co
 		fn(h, arg);
 }
 
+struct kw_ctx {
+	struct wh_sigma *s;
+	const struct sg_fielddb *d;
+	uint32_t nseg;
+};
+
+/* A keyword literal ends at `to` in the joined values: it counts when it
+ * lies inside one value. */
+static int on_keyword(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		      void *arg)
+{
+	(void)from;
+	(void)flags;
+	struct kw_ctx *c = arg;
+	struct wh_sigma *s = c->s;
+	const struct sg_pat *p = &c->d->pats[id];
+	/* the value it ends in: the first whose end is at or after `to` */
+	uint32_t lo = 0, hi = c->nseg;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (s->seg_end[mid] < to)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint64_t start = lo == 0 ? 0 : (uint64_t)s->seg_end[lo - 1] + 1;
+	if (lo == c->nseg || to < start + p->len)
+		return 0;
+	for (uint32_t k = 0; k < p->n; k++)
+		record(s, p->leaves[k].leaf);
+	return 0;
+}
+
+/* The cap on the joined values of one event (a larger event's keyword
+ * search sees its first values only). */
+#define SG_MAX_CAT (64u << 20)
+
+static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const struct wh_event *ev)
+{
+	size_t need = 0;
+	for (uint32_t i = 0; i < ev->nfields; i++)
+		need += (size_t)ev->fields[i].vlen + 1;
+	if (need > SG_MAX_CAT)
+		need = SG_MAX_CAT;
+	if (need > s->cat_cap) {
+		free(s->cat);
+		s->cat_cap = need < 4096 ? 4096 : need;
+		s->cat = wh_xmalloc(s->cat_cap);
+	}
+	WH_GROW(s->seg_end, ev->nfields + 1, s->seg_cap);
+	size_t n = 0;
+	uint32_t nseg = 0;
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *f = &ev->fields[i];
+		if (n + f->vlen + 1 > need)
+			break;
+		memcpy(s->cat + n, f->value, f->vlen);
+		n += f->vlen;
+		s->seg_end[nseg++] = (uint32_t)n;
+		s->cat[n++] = (char)SG_SEP;
+	}
+	if (++s->rec_no == 0) {
+		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
+		s->rec_no = 1;
+	}
+	s->nrec = 0;
+	struct kw_ctx c = { .s = s, .d = d, .nseg = nseg };
+	hs_scan(d->db, s->cat, (unsigned)n, 0, s->hs_scratch, on_keyword, &c);
+	for (uint32_t k = 0; k < s->nrec; k++)
+		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+			mark_literal(s, s->rec[k]);
+}
+
+/* A hash for memo keys: 8 bytes at a time, as values are longer than names. */
+static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)scan << 32 | n);
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, v + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	uint64_t w = 0;
+	memcpy(&w, v + i, n - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
+/*
+ * Decide the literal leaves of one value: from the memo when the value was
+ * seen before, else by the equality table and a Hyperscan scan (then
+ * remembered). Every leaf found is marked for this event.
+ */
+static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fielddb *d, const char *v, uint32_t n)
+{
+	struct sg_memo *m = NULL;
+	uint64_t h = 0;
+	const uint32_t *leaves;
+	uint32_t nleaves;
+	/* A field whose values rarely repeat (file hashes, temporary names)
+	 * would only pay for hashing and storing them: after SG_MEMO_TRIAL
+	 * tries with fewer than one hit in 8, its values skip the memo, all
+	 * but one in 64 that keep the count honest. */
+	struct sg_field *fd = &s->fields[scan];
+	if (n <= SG_MEMO_MAX_VALUE && (!fd->memo_off || (++fd->memo_skip & 63) == 0)) {
+		if (++fd->memo_tries >= SG_MEMO_TRIAL) {
+			fd->memo_off = fd->memo_hits * 8 < fd->memo_tries;
+			fd->memo_tries = fd->memo_hits = 0;
+		}
+		h = value_hash(scan, v, n);
+		m = &s->memo[h & (SG_MEMO_SLOTS - 1)];
+		if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
+			fd->memo_hits++;
+			leaves = (const uint32_t *)(m->data + ((n + 3) & ~3u));
+			nleaves = m->nleaves;
+			goto mark;
+		}
+	}
+	if (++s->rec_no == 0) {
+		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
+		s->rec_no = 1;
+	}
+	s->nrec = 0;
+	if (d->eq)
+		match_eq(s, d, v, n);
+	if (d->db) {
+		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
+		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
+	}
+	leaves = s->rec;
+	nleaves = s->nrec;
+	if (m && nleaves <= SG_MEMO_MAX_LEAVES) {
+		uint32_t need = ((n + 3) & ~3u) + nleaves * (uint32_t)sizeof(uint32_t);
+		if (need > m->cap) {
+			free(m->data);
+			m->cap = need < 64 ? 64 : need;
+			m->data = wh_xmalloc(m->cap);
+		}
+		memcpy(m->data, v, n);
+		if (nleaves)
+			memcpy(m->data + ((n + 3) & ~3u), leaves, nleaves * sizeof(uint32_t));
+		m->hash = h;
+		m->scan = scan;
+		m->vlen = n;
+		m->nleaves = nleaves;
+	}
+mark:
+	for (uint32_t k = 0; k < nleaves; k++)
+		if (s->leaf_epoch[leaves[k]] != s->epoch)
+			mark_literal(s, leaves[k]);
+}
+
 static void new_epoch(struct wh_sigma *s)
 {
 	if (++s->epoch == 0) {
@@ -1098,8 +1998,7 @@ static void new_epoch(struct wh_sigma *s)
 		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
-		for (uint32_t i = 0; i < s->nrules; i++)
-			s->rules[i].hit_epoch = 0;
+		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
 		s->epoch = 1;
 	}
 }
@@ -1109,7 +2008,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	if (!s->compiled && wh_sigma_compile(s) < 0)
 		return;
 	s->stats.events++;
-	const struct sg_view *view = get_view(s, ev);
+	struct sg_view *view = get_view(s, ev);
 	if (!view->any)
 		return;
 	s->stats.covered++;
@@ -1119,45 +2018,38 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	s->ncand = 0;
 	s->nfvals = 0;
 	s->convused = 0;
-	struct scan_ctx c = { .s = s };
+	if (!view->shape) {
+		view->nshape = ev->nfields < SG_SHAPE_MAX ? ev->nfields : SG_SHAPE_MAX;
+		view->shape = wh_xcalloc(view->nshape + 1, sizeof(*view->shape));
+		for (uint32_t i = 0; i < view->nshape; i++)
+			view->shape[i].nlen = UINT32_MAX;
+	}
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
-		struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
-		if (!slot)
+		uint32_t fid = field_lookup(s, view, i, f);
+		if (fid == SG_NONE)
 			continue;
-		uint32_t fid = (uint32_t)(uintptr_t)slot->val - 1;
 		bind_field(s, fid, f->value, f->vlen);
 		const struct sg_field *fd = &s->fields[fid];
 		/* no rule this event can reach has literals on the field: the scan
 		 * could only mark leaves nobody will look at */
 		if (!fd->scanned || f->vlen == 0 || !((view->scan[fid / 64] >> (fid % 64)) & 1))
 			continue;
-		c.d = fd->db;
-		c.vlen = f->vlen;
-		if (fd->db->eq)
-			match_eq(s, fd->db, f->value, f->vlen);
-		if (fd->db->db)
-			hs_scan(fd->db->db, f->value, f->vlen, 0, s->hs_scratch, on_literal, &c);
+		scan_value(s, fid, fd->db, f->value, f->vlen);
 	}
-	if (view->keywords && s->fields[s->kw_field].scanned && s->fields[s->kw_field].db->db) {
-		c.d = s->fields[s->kw_field].db;
-		for (uint32_t i = 0; i < ev->nfields; i++) {
-			c.vlen = ev->fields[i].vlen;
-			if (c.vlen)
-				hs_scan(c.d->db, ev->fields[i].value, c.vlen, 0, s->hs_scratch, on_literal, &c);
-		}
-	}
+	if (view->kwdb && view->kwdb->db)
+		scan_keywords(s, view->kwdb, ev);
 	for (uint32_t i = 0; i < view->nalways; i++)
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_unit *un = &s->units[s->cand[i]];
-		struct sg_rule *r = &s->rules[un->rule];
-		if (r->hit_epoch == s->epoch)
+		if (s->rule_hit[un->rule] == s->epoch || (un->nchecks && !checks_pass(s, un)))
 			continue;
 		s->stats.evaluated++;
 		if (!eval(s, un->expr))
 			continue;
-		r->hit_epoch = s->epoch;
+		s->rule_hit[un->rule] = s->epoch;
+		struct sg_rule *r = &s->rules[un->rule];
 		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
 					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
 		sg_emit(s, un->rule, &h, ev, ev->time, fn, arg);

@@ -101,10 +101,31 @@ static struct sg_leaf *leaf_get(struct wh_sigma *s, const struct sg_leaf *proto,
 				uint32_t re_flags)
 {
 	struct wh_sbuf key = WH_SBUF_INIT(4 * SG_MAX_VALUE + 256);
-	wh_sbuf_addf(&key, "%u|%u|%u|%u|%u|%u|%u|%u|%u|%lld|%.17g|%u|%u|", proto->field, proto->kind, proto->cmp,
-		     proto->timepart, proto->conv, proto->fref_kind, proto->cased, proto->fref_field,
-		     proto->isfloat, (long long)proto->inum, proto->dnum, proto->cidr_af, proto->cidr_bits);
-	wh_sbuf_add(&key, proto->cidr_addr, 16);
+	/* the parts as bytes (formatting them was a tenth of the load time) */
+	struct {
+		uint32_t field, fref_field, len;
+		uint8_t kind, cmp, timepart, conv, fref_kind, cased, isfloat, cidr_af, cidr_bits;
+		uint8_t cidr_addr[16];
+		int64_t inum;
+		double dnum;
+	} parts;
+	memset(&parts, 0, sizeof(parts));
+	parts.field = proto->field;
+	parts.fref_field = proto->fref_field;
+	parts.len = proto->len;
+	parts.kind = proto->kind;
+	parts.cmp = proto->cmp;
+	parts.timepart = proto->timepart;
+	parts.conv = proto->conv;
+	parts.fref_kind = proto->fref_kind;
+	parts.cased = proto->cased;
+	parts.isfloat = proto->isfloat;
+	parts.cidr_af = proto->cidr_af;
+	parts.cidr_bits = proto->cidr_bits;
+	memcpy(parts.cidr_addr, proto->cidr_addr, 16);
+	parts.inum = proto->inum;
+	parts.dnum = proto->dnum;
+	wh_sbuf_add(&key, &parts, sizeof(parts));
 	wh_sbuf_add(&key, proto->s ? proto->s : "", proto->len);
 	if (proto->wild)
 		wh_sbuf_add(&key, proto->wild, proto->len);
@@ -720,6 +741,17 @@ static struct sg_node *value_node(struct cctx *c, uint32_t field, uint8_t conv, 
 		}
 		if (field == SG_KEYWORD)
 			return fail(c, v->line, "re needs a field");
+		/* a literal every match contains lets the prefilter skip the
+		 * expression on events that lack it */
+		if (l->hint == SG_NONE && !conv) {
+			char lit[256];
+			size_t ln = sg_re_literal(v->s, v->len, m->re_i, lit, sizeof(lit));
+			if (ln >= 3) {
+				struct sg_leaf h = { .field = field, .kind = SG_K_CONTAINS, .cased = false, .s = lit,
+						     .len = (uint32_t)ln };
+				l->hint = leaf_get(s, &h, NULL, 0, 0)->id;
+			}
+		}
 		return node_leaf(s, l);
 	}
 	bool b;

@@ -92,7 +92,9 @@ struct sg_leaf {
 	uint32_t cost;
 };
 
-enum sg_op { SG_N_AND, SG_N_OR, SG_N_NOT, SG_N_LEAF, SG_N_TRUE, SG_N_FALSE };
+/* SG_N_LIT: a literal leaf that the scan decides (set by compile): only
+ * its mark is read, never the leaf. */
+enum sg_op { SG_N_AND, SG_N_OR, SG_N_NOT, SG_N_LEAF, SG_N_TRUE, SG_N_FALSE, SG_N_LIT };
 
 struct sg_node {
 	uint8_t op;
@@ -100,6 +102,7 @@ struct sg_node {
 	uint32_t cost;
 	struct sg_node **kids;   /* AND/OR: n; NOT: 1 */
 	struct sg_leaf *leaf;
+	uint32_t lid;            /* SG_N_LIT: leaf->id */
 	/* An OR with literal children: the scan marks it true when one of them
 	 * matches, so only the other children (rest) need evaluating. */
 	uint32_t orid;
@@ -158,6 +161,10 @@ struct sg_unit {
 	uint32_t nfields, fields_cap;
 	uint32_t *eventids;      /* EventID values the detection requires (one of), or NULL */
 	uint32_t neventids;
+	uint32_t *kwleaves;      /* keyword literal leaves in its tree (may repeat) */
+	uint32_t nkwleaves, kwleaves_cap;
+	uint32_t *checks;        /* trigger groups checked before evaluating: n, n leaf ids, ... */
+	uint32_t nchecks;
 };
 
 struct sg_corr;
@@ -176,16 +183,21 @@ struct sg_rule {
 	uint32_t *corrs;                    /* correlations that refer to it */
 	uint32_t ncorrs, corrs_cap;
 	bool referenced;                    /* by a correlation with generate: false */
-	uint32_t hit_epoch;
 };
 
 struct sg_field {
 	const char *name;
 	bool scanned;            /* has literal leaves */
+	bool memo_off;           /* its values rarely repeat: see scan_value */
 	struct sg_fielddb *db;
+	uint32_t memo_tries, memo_hits, memo_skip;
 };
 
+#define SG_RECENT_VIEWS 8
+
 struct sg_view;
+struct sg_memo;
+struct sg_kwdb;
 
 struct wh_sigma {
 	struct wh_arena arena;              /* rules, leaves, nodes: everything that lives as long as the set */
@@ -223,8 +235,9 @@ struct wh_sigma {
 	struct sg_unit *units;
 	uint32_t nunits, units_cap;
 	void *hs_scratch;
-	uint32_t *fast_tab;                 /* field lookup cache: see engine.c */
-	uint32_t fast_mask;
+	bool cache_stored;                  /* a compiled database went to the on-disk cache */
+	struct sg_view *recent[SG_RECENT_VIEWS];    /* the views of the last events: see get_view */
+	uint32_t recent_next;
 	struct wh_map views;
 	struct sg_view **view_list;
 	uint32_t nviews, views_cap;
@@ -242,14 +255,35 @@ struct wh_sigma {
 	uint32_t kw_field;                  /* the pseudo-field of keyword literals */
 	uint32_t nors;
 	uint32_t *or_epoch;
+	/* per literal leaf, what a match sets: OR nodes, then units to evaluate,
+	 * packed in lit_pool so that marking does not touch the leaves */
+	struct sg_lit *lit;
+	uint32_t *lit_pool;
+	uint32_t *rule_hit;                 /* epoch a rule last fired, per rule */
 	const struct wh_event *cur_ev;
 	const struct sg_view *cur_view;
+	/* the literal leaves one value holds (scan or memo), deduplicated */
+	uint32_t *rec;
+	uint32_t nrec, rec_cap;
+	uint32_t *rec_stamp;
+	uint32_t rec_no;
+	struct sg_memo *memo;               /* SG_MEMO_SLOTS: see engine.c */
+	struct sg_kwdb **kwdbs;
+	uint32_t nkwdbs, kwdbs_cap;
+	char *cat;                          /* an event's values joined, for the keyword scan */
+	size_t cat_cap;
+	uint32_t *seg_end;                  /* where each value ends in cat */
+	uint32_t seg_cap;
 	char convbuf[64 * 32];
 	uint32_t convused;
 	/* correlations */
 	struct sg_corr **corrs;
 	uint32_t ncorrs_all, corrs_all_cap;
 	struct wh_sigma_stats stats;
+};
+
+struct sg_lit {
+	uint32_t off, nors, ntrig;
 };
 
 struct sg_fval {
@@ -284,6 +318,11 @@ bool sg_parse_number(const char *v, size_t n, int64_t *i, double *d, bool *isflo
 size_t sg_unescape(const char *in, size_t n, char *out, uint8_t *wild, bool plain_wild);
 size_t sg_base64(const unsigned char *in, size_t n, char *out);
 int sg_windash(const char *in, size_t n, const uint8_t *wild, struct wh_sbuf *out, uint32_t max);
+
+/* relit.c: the longest literal that every match of the regular expression
+ * p contains (compared ASCII case-insensitively), into out (at most cap
+ * bytes). Returns its length; 0 when none is known. */
+size_t sg_re_literal(const char *p, size_t n, bool caseless, char *out, size_t cap);
 
 /* logsource.c */
 const struct sg_entry *sg_mapping_find(const struct wh_sigma *s, const char *product, const char *category,

@@ -1,0 +1,420 @@
+/*
+ * test_sigma_match.c: the fast paths of the Sigma matcher, each against
+ * what the plain semantics say: the keyword scan over an event's joined
+ * values (a literal must lie inside one value), the memo of scan results
+ * (a value seen again gives the same leaves, and only for its own field),
+ * the remembered field names of a view (events whose fields change order
+ * or name), the recent-view cache (channels that differ in case), and the
+ * literal the prefilter takes from a regular expression.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "detect/sigma/sigma_int.h"
+#include "model/event.h"
+#include "util/wtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hits {
+	char ids[64][64];
+	int n;
+};
+
+static void on_hit(const struct wh_sigma_hit *h, void *arg)
+{
+	struct hits *x = arg;
+	if (x->n < 64)
+		snprintf(x->ids[x->n++], 64, "%s", h->rule->id);
+}
+
+static bool hit(const struct hits *h, const char *id)
+{
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+static struct wh_event evbuf;
+static struct wh_arena evarena;
+
+/* An event of a channel: event id, then name/value pairs, NULL-terminated. */
+static struct wh_event *event(const char *channel, int id, ...)
+{
+	wh_event_release(&evbuf);
+	wh_arena_release(&evarena);
+	wh_arena_init(&evarena, 4096, 0);
+	wh_event_init(&evbuf, &evarena);
+	evbuf.channel = channel;
+	evbuf.provider = strstr(channel, "ysmon") ? "Microsoft-Windows-Sysmon" : "Some-Provider";
+	evbuf.format = "json";
+	evbuf.source = "test.json";
+	evbuf.host = "ws1";
+	evbuf.event_id = id;
+	evbuf.time = 1700000000LL * WH_NS_PER_SEC;
+	char idtxt[16];
+	snprintf(idtxt, sizeof(idtxt), "%d", id);
+	wh_event_add_copy(&evbuf, "EventID", 7, idtxt, strlen(idtxt));
+	va_list ap;
+	va_start(ap, id);
+	for (;;) {
+		const char *n = va_arg(ap, const char *);
+		if (!n)
+			break;
+		const char *v = va_arg(ap, const char *);
+		wh_event_add_copy(&evbuf, n, strlen(n), v, strlen(v));
+	}
+	va_end(ap);
+	wh_event_classify(&evbuf);
+	return &evbuf;
+}
+
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+#define PROC(...) event(SYSMON, 1, __VA_ARGS__, NULL)
+
+static struct wh_sigma *load(const char *yaml)
+{
+	struct wh_sigma *s = wh_sigma_new();
+	setenv("WH_NO_SYSCONF", "1", 1);
+	setenv("WH_NO_CACHE", "1", 1);
+	wh_sigma_load_mapping(s, NULL);
+	wh_sigma_load_buffer(s, "test.yml", yaml, strlen(yaml));
+	for (size_t i = 0; i < wh_sigma_nrejects(s); i++)
+		fprintf(stderr, "reject: line %u: %s\n", wh_sigma_reject_at(s, i)->line, wh_sigma_reject_at(s, i)->reason);
+	assert_int_equal(wh_sigma_nrejects(s), 0);
+	assert_int_equal(wh_sigma_compile(s), 0);
+	return s;
+}
+
+static struct hits run(struct wh_sigma *s, struct wh_event *ev)
+{
+	struct hits h = { 0 };
+	wh_sigma_match(s, ev, on_hit, &h);
+	return h;
+}
+
+#define RULE(id, det) \
+	"title: " id "\nid: " id "\nlogsource: {product: windows, category: process_creation}\ndetection:\n" det "\n"
+
+/* Keyword literals are found in the joined values of an event, but only
+ * inside one value: never across the end of one and the start of the next. */
+static void test_keyword_boundaries(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("k1", "  keywords: ['abcdef']\n  condition: keywords") "---\n"
+				  RULE("k2", "  keywords: ['xyz']\n  condition: keywords"));
+	/* "abc" ends one value and "def" starts the next */
+	struct hits h = run(s, PROC("A", "zzabc", "B", "defzz"));
+	assert_false(hit(&h, "k1"));
+	/* at the very start, the very end, and in the middle of the values */
+	h = run(s, PROC("A", "abcdef", "B", "q"));
+	assert_true(hit(&h, "k1"));
+	h = run(s, PROC("A", "q", "B", "xxabcdef"));
+	assert_true(hit(&h, "k1"));
+	h = run(s, PROC("A", "q", "B", "r", "C", "..ABCDEF.."));
+	assert_true(hit(&h, "k1"));
+	/* a value that is only the keyword, between empty values */
+	h = run(s, PROC("A", "", "B", "xyz", "C", ""));
+	assert_true(hit(&h, "k2"));
+	assert_false(hit(&h, "k1"));
+	/* the field name is not searched */
+	h = run(s, PROC("xyz", "nothing"));
+	assert_false(hit(&h, "k2"));
+	wh_sigma_free(s);
+}
+
+/* A keyword that contains the separator byte may match across two values
+ * in the joined text: the match must still be refused, and a later real
+ * match in one value must still be found. YAML text cannot hold the byte
+ * 0xff, but the UTF-16 form of U+00FF is ff 00. */
+static void test_keyword_with_separator_byte(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("k3", "  keywords:\n    '|wide':\n      - \"\\xff\"\n  condition: keywords"));
+	/* "x", then "\0y": joined, the separator and the NUL read ff 00 */
+	struct wh_event *ev = PROC("A", "x");
+	wh_event_add_copy(ev, "B", 1, "\0y", 2);
+	struct hits h = run(s, ev);
+	assert_false(hit(&h, "k3"));
+	wh_event_add_copy(ev, "C", 1, "q\xff\0q", 4);
+	h = run(s, ev);
+	assert_true(hit(&h, "k3"));
+	wh_sigma_free(s);
+}
+
+/* The memo gives a value seen before the same literal leaves: the rule
+ * decides the same as on the first sight, for each of many values. It is
+ * keyed by field: the same value in another field is not the same. */
+static void test_memo(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("m1", "  sel:\n    CommandLine|contains: ' -enc '\n    Image|endswith: '\\powershell.exe'\n  condition: sel") "---\n"
+				  RULE("m2", "  sel:\n    ParentImage|endswith: '\\winword.exe'\n  condition: sel") "---\n"
+				  RULE("m3", "  sel:\n    CommandLine|contains|cased: 'Secret'\n  condition: sel"));
+	for (int round = 0; round < 3; round++) {
+		struct hits h = run(s, PROC("Image", "C:\\x\\powershell.exe", "CommandLine", "p -enc AAA"));
+		assert_true(hit(&h, "m1"));
+		h = run(s, PROC("Image", "C:\\x\\powershell.exe", "CommandLine", "p -nop"));
+		assert_false(hit(&h, "m1"));
+		/* same command line, other image */
+		h = run(s, PROC("Image", "C:\\x\\cmd.exe", "CommandLine", "p -enc AAA"));
+		assert_false(hit(&h, "m1"));
+		/* the value of ParentImage seen as Image: no hit for m2 */
+		h = run(s, PROC("Image", "C:\\o\\winword.exe"));
+		assert_false(hit(&h, "m2"));
+		h = run(s, PROC("ParentImage", "C:\\o\\winword.exe"));
+		assert_true(hit(&h, "m2"));
+		/* values that differ only in case are different values */
+		h = run(s, PROC("CommandLine", "the Secret"));
+		assert_true(hit(&h, "m3"));
+		h = run(s, PROC("CommandLine", "the secret"));
+		assert_false(hit(&h, "m3"));
+	}
+	/* many distinct values evict each other; results stay right */
+	char v[64];
+	for (int i = 0; i < 40000; i++) {
+		snprintf(v, sizeof(v), "run %d%s", i, i % 7 == 0 ? " -enc x" : "");
+		struct hits h = run(s, PROC("Image", "C:\\powershell.exe", "CommandLine", v));
+		if (hit(&h, "m1") != (i % 7 == 0))
+			fail_msg("value %d decided wrongly", i);
+	}
+	wh_sigma_free(s);
+}
+
+/* The field names of a view are remembered by position: events that
+ * change the order, add fields, or use a name of the same length must
+ * still bind each value to its own field. */
+static void test_field_shapes(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("f1", "  sel:\n    Image|endswith: '\\a.exe'\n    User: bob\n  condition: sel"));
+	struct hits h = run(s, PROC("Image", "C:\\a.exe", "User", "bob"));
+	assert_true(hit(&h, "f1"));
+	h = run(s, PROC("User", "bob", "Image", "C:\\a.exe"));
+	assert_true(hit(&h, "f1"));
+	/* "Usex" has User's length and position */
+	h = run(s, PROC("Image", "C:\\a.exe", "Usex", "bob"));
+	assert_false(hit(&h, "f1"));
+	h = run(s, PROC("X", "1", "Y", "2", "Image", "C:\\a.exe", "User", "bob"));
+	assert_true(hit(&h, "f1"));
+	/* field names compare without case, as Sigma says */
+	h = run(s, PROC("image", "C:\\a.exe", "USER", "bob"));
+	assert_true(hit(&h, "f1"));
+	/* a long name that is not remembered, then the short ones again */
+	char longname[200];
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	h = run(s, PROC(longname, "x", "Image", "C:\\a.exe", "User", "bob"));
+	assert_true(hit(&h, "f1"));
+	h = run(s, PROC("Image", "C:\\b.exe", "User", "bob"));
+	assert_false(hit(&h, "f1"));
+	wh_sigma_free(s);
+}
+
+/* Views are known again by their channel as written; a channel in other
+ * case is the same logsource. */
+static void test_recent_views(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("v1", "  sel:\n    Image|endswith: '\\a.exe'\n  condition: sel"));
+	for (int i = 0; i < 20; i++) {
+		/* more distinct views than the recent cache holds, in turn */
+		char ch[64];
+		snprintf(ch, sizeof(ch), "Channel-%d", i);
+		struct hits h = run(s, event(ch, 1, "Image", "C:\\a.exe", NULL));
+		assert_false(hit(&h, "v1"));
+		h = run(s, event(i % 2 ? SYSMON : "microsoft-windows-sysmon/operational", 1, "Image", "C:\\a.exe", NULL));
+		assert_true(hit(&h, "v1"));
+		h = run(s, event(SYSMON, 3, "Image", "C:\\a.exe", NULL));
+		assert_false(hit(&h, "v1"));
+	}
+	wh_sigma_free(s);
+}
+
+/* Long literals are found by their anchor (their beginning) and a hash of
+ * the whole: at the start and the end of a value, after a false start of
+ * the same anchor, with the case rules of each leaf, and for anchors with
+ * more lengths behind them than the anchor table keeps. */
+static void test_long_literals(void **st)
+{
+	(void)st;
+	const char *h1 = "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB29";
+	const char *h2 = "MD5=0123456789abcdef0123456789ABCDEF";
+	char yaml[8192];
+	int n = snprintf(yaml, sizeof(yaml),
+			 RULE("l1", "  sel:\n    Hashes|contains:\n      - '%s'\n      - '%s'\n  condition: sel") "---\n"
+			 RULE("l2", "  sel:\n    CommandLine|startswith: 'powershell.exe -NoProfile -Command'\n  condition: sel") "---\n"
+			 RULE("l3", "  sel:\n    CommandLine|contains|cased: 'DownloadString(http://ab'\n  condition: sel"),
+			 h1, h2);
+	/* one anchor ("prefix-") with more lengths behind it than it keeps */
+	for (int i = 0; i < 12; i++)
+		n += snprintf(yaml + n, sizeof(yaml) - (size_t)n,
+			      "---\ntitle: m%d\nid: m%d\nlogsource: {product: windows, category: process_creation}\n"
+			      "detection:\n  sel:\n    ParentCommandLine|contains: 'prefix-%.*s'\n  condition: sel\n",
+			      i, i, 20 + i, "abcdefghijklmnopqrstuvwxyz0123456789");
+	struct wh_sigma *s = load(yaml);
+	char v[512];
+	/* at the end, in the middle, lower case, after a false start */
+	snprintf(v, sizeof(v), "SHA1=AB,%s", h1);
+	struct hits h = run(s, PROC("Hashes", v));
+	assert_true(hit(&h, "l1"));
+	snprintf(v, sizeof(v), "x%s,IMPHASH=00", h2);
+	h = run(s, PROC("Hashes", v));
+	assert_true(hit(&h, "l1"));
+	h = run(s, PROC("Hashes", "sha256=2fb6c04c4f95fb8d158af94c137f90ac820716deaf88d8ebec956254e046cb29"));
+	assert_true(hit(&h, "l1"));
+	h = run(s, PROC("Hashes", "SHA256=2FB6,SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB29"));
+	assert_true(hit(&h, "l1"));
+	/* one character short at the end of the value; one character changed */
+	h = run(s, PROC("Hashes", "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB2"));
+	assert_false(hit(&h, "l1"));
+	h = run(s, PROC("Hashes", "SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB28"));
+	assert_false(hit(&h, "l1"));
+	/* the literal of another field */
+	h = run(s, PROC("CommandLine", h1));
+	assert_false(hit(&h, "l1"));
+	/* startswith: only at the start */
+	h = run(s, PROC("CommandLine", "POWERSHELL.EXE -noprofile -command x"));
+	assert_true(hit(&h, "l2"));
+	h = run(s, PROC("CommandLine", " powershell.exe -NoProfile -Command x"));
+	assert_false(hit(&h, "l2"));
+	/* cased: the exact bytes only */
+	h = run(s, PROC("CommandLine", "iex (x).DownloadString(http://ab/c)"));
+	assert_true(hit(&h, "l3"));
+	h = run(s, PROC("CommandLine", "iex (x).downloadstring(http://ab/c)"));
+	assert_false(hit(&h, "l3"));
+	/* each of the twelve lengths behind one anchor */
+	for (int i = 0; i < 12; i++) {
+		char id[8];
+		snprintf(id, sizeof(id), "m%d", i);
+		snprintf(v, sizeof(v), "run prefix-%.*s!", 20 + i, "abcdefghijklmnopqrstuvwxyz0123456789");
+		h = run(s, PROC("ParentCommandLine", v));
+		assert_true(hit(&h, id));
+		if (i + 1 < 12) {
+			snprintf(id, sizeof(id), "m%d", i + 1);
+			assert_false(hit(&h, id));
+		}
+	}
+	wh_sigma_free(s);
+}
+
+/* A unit is evaluated once every trigger group of its top-level AND has
+ * fired: more parts than groups, parts that are ORs, parts with a regular
+ * expression, negations, and one literal in two parts. */
+static void test_trigger_groups(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(
+		RULE("g1", "  sel:\n    Image|endswith: '\\aaa.exe'\n    CommandLine|contains: bbbb\n"
+			   "    ParentImage|endswith: '\\ccc.exe'\n    User|startswith: dddd\n"
+			   "    OriginalFileName: eeee\n  condition: sel") "---\n"
+		RULE("g2", "  sel:\n    CommandLine|contains: [xxxx, yyyy]\n    Image|endswith: ['\\p.exe', '\\q.exe']\n"
+			   "  filter:\n    User: zzzz\n  condition: sel and not filter") "---\n"
+		RULE("g3", "  sel:\n    CommandLine|contains: same\n    ParentCommandLine|contains: same\n"
+			   "    CommandLine|re: 'r[0-9]+egex'\n  condition: sel"));
+	const char *all[] = { "Image", "C:\\aaa.exe", "CommandLine", "bbbb", "ParentImage", "C:\\ccc.exe",
+			      "User", "dddd1", "OriginalFileName", "eeee" };
+	for (int drop = -1; drop < 5; drop++) {
+		struct wh_event *ev = PROC("EventID", "1");
+		for (int i = 0; i < 5; i++)
+			if (i != drop)
+				wh_event_add_copy(ev, all[2 * i], strlen(all[2 * i]), all[2 * i + 1], strlen(all[2 * i + 1]));
+		struct hits h = run(s, ev);
+		if (hit(&h, "g1") != (drop < 0))
+			fail_msg("g1 with part %d left out", drop);
+	}
+	struct hits h = run(s, PROC("CommandLine", "a yyyy b", "Image", "C:\\q.exe"));
+	assert_true(hit(&h, "g2"));
+	h = run(s, PROC("CommandLine", "a yyyy b", "Image", "C:\\q.exe", "User", "zzzz"));
+	assert_false(hit(&h, "g2"));
+	h = run(s, PROC("CommandLine", "a yyyy b", "Image", "C:\\r.exe"));
+	assert_false(hit(&h, "g2"));
+	h = run(s, PROC("CommandLine", "same r12egex", "ParentCommandLine", "same"));
+	assert_true(hit(&h, "g3"));
+	h = run(s, PROC("CommandLine", "same r12egex", "ParentCommandLine", "other"));
+	assert_false(hit(&h, "g3"));
+	h = run(s, PROC("CommandLine", "same regex", "ParentCommandLine", "same"));
+	assert_false(hit(&h, "g3"));
+	wh_sigma_free(s);
+}
+
+static void relit(const char *re, bool caseless, const char *want)
+{
+	char out[256];
+	size_t n = sg_re_literal(re, strlen(re), caseless, out, sizeof(out));
+	if (n != strlen(want) || memcmp(out, want, n) != 0)
+		fail_msg("'%s': got '%.*s', want '%s'", re, (int)n, out, want);
+}
+
+static void test_regex_literal(void **st)
+{
+	(void)st;
+	relit("\\$PSHome\\[\\s*\\d{1,3}\\s*\\]", false, "$PSHome[");
+	relit("abc(def|ghi)jklmn", false, "jklmn");
+	relit("ab|cdefgh", false, "");                 /* top-level alternation */
+	relit("abcd?efg", false, "abc");               /* d may be absent */
+	relit("abcd*efg", false, "abc");
+	relit("abcd{0,2}e", false, "abc");
+	relit("abcd+efg", false, "abcd");              /* d is there at least once, then maybe again */
+	relit("abcd{2}efgh", false, "abcd");           /* the first of two equally long runs */
+	relit("ab[cd]efgh", false, "efgh");
+	relit("a.b.cdef", false, "cdef");
+	relit("^foo\\.exe$", false, "foo.exe");
+	relit("\\w+`(?:\\w+|-|.)`[\\w+|\\s]", false, "`");  /* the caller wants 3 bytes or more */
+	relit("(?x) a b c d e", false, "");            /* extended mode */
+	relit("\\Qabc.def\\E", false, "");
+	relit("a{b}cdef", false, "a{b}cdef");          /* braces that are no quantifier */
+	relit("caf\xc3\xa9s?x", false, "caf\xc3\xa9");
+	/* caseless: no letter PCRE2 may fold outside ASCII, no non-ASCII byte */
+	relit("mimikatz", true, "mimi");
+	relit("(?i)mimikatz", false, "mimi");
+	relit("caf\xc3\xa9" "bar", true, "caf");
+	relit("[a-z]+\\.dll", false, ".dll");
+}
+
+/* A rule whose regular expression has a literal is evaluated only when the
+ * literal occurs, and still matches exactly what PCRE2 says. */
+static void test_regex_prefilter(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("r1", "  sel:\n    CommandLine|re: '\\$PSHome\\[\\s*\\d+'\n  condition: sel") "---\n"
+				  RULE("r2", "  sel:\n    CommandLine|re|i: 'invoke-(?:expression|webrequest)'\n  condition: sel"));
+	assert_int_equal(s->stats.always, 0);
+	struct hits h = run(s, PROC("CommandLine", "x $PSHome[ 21]+$pshome[30]"));
+	assert_true(hit(&h, "r1"));
+	h = run(s, PROC("CommandLine", "x $PSHome[x]"));
+	assert_false(hit(&h, "r1"));
+	h = run(s, PROC("CommandLine", "x $pshome[1]"));   /* the expression is case-sensitive */
+	assert_false(hit(&h, "r1"));
+	h = run(s, PROC("CommandLine", "INVOKE-WebRequest http://x"));
+	assert_true(hit(&h, "r2"));
+	h = run(s, PROC("CommandLine", "invoke-command"));
+	assert_false(hit(&h, "r2"));
+	wh_sigma_free(s);
+}
+
+int main(void)
+{
+	wh_arena_init(&evarena, 4096, 0);
+	wh_event_init(&evbuf, &evarena);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keyword_boundaries),
+		cmocka_unit_test(test_keyword_with_separator_byte),
+		cmocka_unit_test(test_memo),
+		cmocka_unit_test(test_field_shapes),
+		cmocka_unit_test(test_recent_views),
+		cmocka_unit_test(test_long_literals),
+		cmocka_unit_test(test_trigger_groups),
+		cmocka_unit_test(test_regex_literal),
+		cmocka_unit_test(test_regex_prefilter),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	wh_event_release(&evbuf);
+	wh_arena_release(&evarena);
+	return rc;
+}
