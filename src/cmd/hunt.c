@@ -11,6 +11,7 @@
 #include "detect/sigma/sigma.h"
 #include "read/scan.h"
 #include "report/emit.h"
+#include "report/timeline.h"
 #include "util/diag.h"
 #include "util/hash.h"
 #include "util/num.h"
@@ -57,7 +58,11 @@ enum { OPT_RULES = WH_OPT_LOG_LAST, OPT_TABLE, OPT_CSV, OPT_JSON, OPT_MINLEVEL, 
 enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 
 #define MAX_DETAILS 8
-#define MAX_FINDINGS (8u << 20)
+/* Rendered hits kept in memory before the timeline spills a sorted run to
+ * a temporary file: memory does not grow with the number of hits. */
+#define TIMELINE_MEM (16u << 20)
+/* Findings are built in a scratch list, emptied this often. */
+#define SCRATCH_FINDINGS 4096
 
 /* What stays the same between hits of one rule, made once per rule: the
  * rule's own strings live as long as the set, which outlives the output. */
@@ -66,13 +71,38 @@ struct rule_memo {
 	const char *explanation;   /* for event_id; NULL: not made yet */
 };
 
+struct stat_row {
+	const char *key, *title;
+	uint64_t hits;
+	enum wh_severity sev;
+	int64_t first, last;
+	struct wh_map rules;   /* per host: distinct rules */
+};
+
+/* Hits per rule or per host, counted as they come. */
+struct stat_tab {
+	struct wh_map m;
+	struct stat_row *rows;
+	size_t n, cap;
+};
+
 struct hunt_ctx {
-	struct wh_findings findings;
-	uint64_t dropped;
+	struct wh_findings findings;   /* scratch: a hit's finding until it is rendered */
 	struct wh_sigma *sigma;
 	struct rule_memo *memo;    /* per rule index */
 	size_t nrules;
-	struct wh_intern strings;  /* hosts and sources: few, repeated */
+	struct wh_intern strings;  /* hosts, sources, explanations: few, repeated */
+	enum out_mode mode;
+	int fail_on;
+	bool failed;               /* a hit at fail_on or above */
+	uint64_t hits;
+	struct wh_timeline *timeline;
+	FILE *render;              /* a memory stream: one finding's output */
+	char *render_buf;
+	size_t render_len;
+	bool stats;
+	struct stat_tab per_rule, per_host;
+	int error;
 };
 
 /* Fields worth showing for any hit, after those the rule looks at. */
@@ -190,13 +220,13 @@ static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rul
 	return NULL;
 }
 
-static void on_hit(const struct wh_sigma_hit *h, void *arg)
+static void table_row(FILE *o, const struct wh_finding *f);
+static void csv_row(FILE *o, const struct wh_finding *f);
+static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host);
+
+/* A finding for the hit, in the scratch list. */
+static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigma_hit *h)
 {
-	struct hunt_ctx *c = arg;
-	if (c->findings.n >= MAX_FINDINGS) {
-		c->dropped++;
-		return;
-	}
 	const struct wh_sigma_rule *r = h->rule;
 	struct wh_findings *l = &c->findings;
 	struct wh_finding *f = wh_findings_add(l);
@@ -225,14 +255,14 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 			f->time = h->first;
 			f->time_end = h->last;
 		}
-		return;
+		return f;
 	}
 	struct rule_memo *m = rule_memo(c, r);
 	if (!m || !m->explanation || m->event_id != ev->event_id) {
 		const char *e = wh_findings_fmt(l, "Sigma rule '%s' (%s) matched event %d%s%s", r->title, r->file,
 						ev->event_id, *r->description ? ": " : "", r->description);
 		if (m) {
-			m->explanation = e;
+			m->explanation = wh_intern_str(&c->strings, e);
 			m->event_id = ev->event_id;
 		}
 		f->explanation = e;
@@ -252,6 +282,36 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	uint64_t p;
 	if (pid && wh_parse_u64(pid, strlen(pid), &p))
 		f->pid = p;
+	return f;
+}
+
+/* Count the finding, render it, and put it on the timeline. */
+static void on_hit(const struct wh_sigma_hit *h, void *arg)
+{
+	struct hunt_ctx *c = arg;
+	const struct wh_finding *f = build_finding(c, h);
+	c->hits++;
+	if (c->fail_on >= 0 && (int)f->severity >= c->fail_on)
+		c->failed = true;
+	if (c->stats) {
+		stat_add(&c->per_rule, f->id, f, false);
+		stat_add(&c->per_host, f->host, f, true);
+	}
+	fseeko(c->render, 0, SEEK_SET);
+	if (c->mode == OUT_TABLE)
+		table_row(c->render, f);
+	else if (c->mode == OUT_CSV)
+		csv_row(c->render, f);
+	else
+		wh_finding_write_json(c->render, f);
+	off_t len = ftello(c->render);
+	if (fflush(c->render) != 0 || len < 0 ||
+	    wh_timeline_add(c->timeline, f->time, f->host, f->id, c->render_buf, (size_t)len) < 0)
+		c->error = 1;
+	if (c->findings.n >= SCRATCH_FINDINGS) {
+		wh_findings_release(&c->findings);
+		wh_findings_init(&c->findings);
+	}
 }
 
 static int on_event(struct wh_event *ev, void *arg)
@@ -334,14 +394,6 @@ static void csv_row(FILE *o, const struct wh_finding *f)
 	putc_unlocked('\n', o);
 }
 
-struct stat_row {
-	const char *key, *title;
-	uint64_t hits;
-	enum wh_severity sev;
-	int64_t first, last;
-	struct wh_map rules;   /* per host: distinct rules */
-};
-
 static int cmp_stat(const void *a, const void *b)
 {
 	const struct stat_row *x = a, *y = b;
@@ -350,65 +402,69 @@ static int cmp_stat(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static void print_stats(FILE *o, const struct wh_findings *l)
+/* key and the finding's strings stay valid to the end (rule and interned). */
+static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host)
 {
-	for (int per_host = 0; per_host < 2; per_host++) {
-		struct wh_map m;
-		wh_map_init(&m, per_host);
-		struct stat_row *rows = NULL;
-		size_t n = 0, cap = 0;
-		for (size_t i = 0; i < l->n; i++) {
-			const struct wh_finding *f = &l->v[i];
-			const char *key = per_host ? f->host : f->id;
-			bool added;
-			struct wh_map_slot *sl = wh_map_put(&m, key, strlen(key), &added);
-			if (added) {
-				WH_GROW(rows, n + 1, cap);
-				memset(&rows[n], 0, sizeof(rows[n]));
-				rows[n].key = key;
-				rows[n].title = f->title;
-				rows[n].sev = f->severity;
-				rows[n].first = rows[n].last = f->time;
-				wh_map_init(&rows[n].rules, false);
-				sl->val = (void *)(uintptr_t)(n + 1);
-				n++;
-			}
-			struct stat_row *r = &rows[(uintptr_t)sl->val - 1];
-			r->hits++;
-			if (f->severity > r->sev)
-				r->sev = f->severity;
-			if (f->time != WH_TIME_NONE && (r->first == WH_TIME_NONE || f->time < r->first))
-				r->first = f->time;
-			if (f->time != WH_TIME_NONE && (r->last == WH_TIME_NONE || f->time > r->last))
-				r->last = f->time;
-			if (per_host)
-				wh_map_put(&r->rules, f->id, strlen(f->id), &added);
-		}
-		qsort(rows, n, sizeof(*rows), cmp_stat);
-		char a[WH_TIME_BUFSZ], b[WH_TIME_BUFSZ];
-		if (!per_host) {
-			fprintf(o, "\nhits per rule (%zu rules)\n%8s  %-8s  %-36s  %s\n", n, "HITS", "LEVEL", "ID", "TITLE");
-			for (size_t i = 0; i < n; i++) {
-				fprintf(o, "%8llu  %-8s  %-36.36s  ", (unsigned long long)rows[i].hits,
-					wh_severity_name(rows[i].sev), rows[i].key);
-				print_trunc(o, rows[i].title, 70);
-				fputc('\n', o);
-			}
-		} else {
-			fprintf(o, "\nhits per host (%zu hosts)\n%8s  %6s  %-8s  %-20s  %-20s  %s\n", n, "HITS", "RULES",
-				"MAXLEVEL", "FIRST", "LAST", "HOST");
-			for (size_t i = 0; i < n; i++)
-				fprintf(o, "%8llu  %6zu  %-8s  %-20s  %-20s  %s\n", (unsigned long long)rows[i].hits,
-					rows[i].rules.count, wh_severity_name(rows[i].sev),
-					rows[i].first == WH_TIME_NONE ? "-" : wh_time_format(rows[i].first, 0, a),
-					rows[i].last == WH_TIME_NONE ? "-" : wh_time_format(rows[i].last, 0, b),
-					*rows[i].key ? rows[i].key : "-");
-		}
-		for (size_t i = 0; i < n; i++)
-			wh_map_release(&rows[i].rules);
-		free(rows);
-		wh_map_release(&m);
+	bool added;
+	struct wh_map_slot *sl = wh_map_put(&t->m, key, strlen(key), &added);
+	if (added) {
+		WH_GROW(t->rows, t->n + 1, t->cap);
+		struct stat_row *r = &t->rows[t->n];
+		memset(r, 0, sizeof(*r));
+		r->key = key;
+		r->title = f->title;
+		r->sev = f->severity;
+		r->first = r->last = f->time;
+		wh_map_init(&r->rules, false);
+		sl->val = (void *)(uintptr_t)(t->n + 1);
+		t->n++;
 	}
+	struct stat_row *r = &t->rows[(uintptr_t)sl->val - 1];
+	r->hits++;
+	if (f->severity > r->sev)
+		r->sev = f->severity;
+	if (f->time != WH_TIME_NONE && (r->first == WH_TIME_NONE || f->time < r->first))
+		r->first = f->time;
+	if (f->time != WH_TIME_NONE && (r->last == WH_TIME_NONE || f->time > r->last))
+		r->last = f->time;
+	if (per_host)
+		wh_map_put(&r->rules, f->id, strlen(f->id), &added);
+}
+
+static void stat_release(struct stat_tab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		wh_map_release(&t->rows[i].rules);
+	free(t->rows);
+	wh_map_release(&t->m);
+}
+
+static void print_stats(FILE *o, struct stat_tab *per_rule, struct stat_tab *per_host)
+{
+	char a[WH_TIME_BUFSZ], b[WH_TIME_BUFSZ];
+	struct stat_row *rows = per_rule->rows;
+	size_t n = per_rule->n;
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_stat);
+	fprintf(o, "\nhits per rule (%zu rules)\n%8s  %-8s  %-36s  %s\n", n, "HITS", "LEVEL", "ID", "TITLE");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(o, "%8llu  %-8s  %-36.36s  ", (unsigned long long)rows[i].hits, wh_severity_name(rows[i].sev),
+			rows[i].key);
+		print_trunc(o, rows[i].title, 70);
+		fputc('\n', o);
+	}
+	rows = per_host->rows;
+	n = per_host->n;
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_stat);
+	fprintf(o, "\nhits per host (%zu hosts)\n%8s  %6s  %-8s  %-20s  %-20s  %s\n", n, "HITS", "RULES", "MAXLEVEL",
+		"FIRST", "LAST", "HOST");
+	for (size_t i = 0; i < n; i++)
+		fprintf(o, "%8llu  %6zu  %-8s  %-20s  %-20s  %s\n", (unsigned long long)rows[i].hits,
+			rows[i].rules.count, wh_severity_name(rows[i].sev),
+			rows[i].first == WH_TIME_NONE ? "-" : wh_time_format(rows[i].first, 0, a),
+			rows[i].last == WH_TIME_NONE ? "-" : wh_time_format(rows[i].last, 0, b),
+			*rows[i].key ? rows[i].key : "-");
 }
 
 struct strv {
@@ -498,6 +554,17 @@ static int run_hunt(int argc, char **argv)
 	struct hunt_ctx c = { 0 };
 	wh_findings_init(&c.findings);
 	wh_intern_init(&c.strings, false);
+	wh_map_init(&c.per_rule.m, false);
+	wh_map_init(&c.per_host.m, true);
+	c.mode = mode;
+	c.fail_on = fail_on;
+	c.stats = stats;
+	c.timeline = wh_timeline_new(TIMELINE_MEM);
+	c.render = open_memstream(&c.render_buf, &c.render_len);
+	if (!c.render) {
+		status = wh_error("cannot open a memory stream");
+		goto out;
+	}
 	c.sigma = wh_sigma_new();
 	if (wh_sigma_load_rules(c.sigma, dirs.v, dirs.n, mapping, placeholders, lo.quiet) < 0)
 		status = WH_EXIT_ERROR;
@@ -522,30 +589,21 @@ static int run_hunt(int argc, char **argv)
 	if (wh_scan_paths(&sc, argv + optind, argc - optind) < 0)
 		status = WH_EXIT_ERROR;
 	wh_sigma_finish(c.sigma, on_hit, &c);
-	wh_findings_sort(&c.findings);
 	wh_emit_buffer(stdout);
 	if (mode == OUT_CSV)
 		fputs("time,host,level,rule_id,rule_title,attack,event_id,source,offset,record,details\n", stdout);
-	for (size_t i = 0; i < c.findings.n; i++) {
-		const struct wh_finding *f = &c.findings.v[i];
-		if (mode == OUT_TABLE)
-			table_row(stdout, f);
-		else if (mode == OUT_CSV)
-			csv_row(stdout, f);
-		else
-			wh_finding_write_json(stdout, f);
-		if (fail_on >= 0 && (int)f->severity >= fail_on && status == WH_EXIT_OK)
-			status = WH_EXIT_FINDINGS;
-	}
+	if (wh_timeline_write(c.timeline, stdout) < 0 || c.error)
+		status = WH_EXIT_ERROR;
+	if (c.failed && status == WH_EXIT_OK)
+		status = WH_EXIT_FINDINGS;
 	if (stats)
-		print_stats(mode == OUT_TABLE ? stdout : stderr, &c.findings);
+		print_stats(mode == OUT_TABLE ? stdout : stderr, &c.per_rule, &c.per_host);
 	fflush(stdout);
 	if (!lo.quiet) {
 		const struct wh_sigma_stats *st = wh_sigma_get_stats(c.sigma);
 		wh_scan_summary(&sc, stderr);
-		fprintf(stderr, "whitehawk: %zu hits%s from %llu events (%llu covered by some rule's logsource)\n",
-			c.findings.n, c.dropped ? " kept (more dropped at the cap)" : "",
-			(unsigned long long)st->events, (unsigned long long)st->covered);
+		fprintf(stderr, "whitehawk: %llu hits from %llu events (%llu covered by some rule's logsource)\n",
+			(unsigned long long)c.hits, (unsigned long long)st->events, (unsigned long long)st->covered);
 		if (stats)
 			fprintf(stderr, "whitehawk: matcher: %u rule variants (%u without a literal prefilter), %u literals "
 					"in %u fields; %.2f variants evaluated per covered event\n",
@@ -565,6 +623,12 @@ out:
 	wh_sigma_free(c.sigma);
 	wh_intern_release(&c.strings);
 	free(c.memo);
+	wh_timeline_free(c.timeline);
+	if (c.render)
+		fclose(c.render);
+	free(c.render_buf);
+	stat_release(&c.per_rule);
+	stat_release(&c.per_host);
 	free(dirs.v);
 	free(incl.v);
 	free(excl.v);
