@@ -25,7 +25,8 @@
  *               the file ends inside a record instead
  *
  * Addresses: --src, --dst. --link eth|sll|sll2|raw|null. --ipv6 1 makes the
- * default addresses IPv6.
+ * default addresses IPv6. --header-linktype N writes N in the file header
+ * whatever the frames are.
  */
 #include "pcapw.h"
 
@@ -486,7 +487,8 @@ int main(int argc, char **argv)
 	int64_t t = optn("t0", 1704067200) * S;
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 31 + 7);
-	if (pw_open(&out, argv[2], link_type, false) < 0) {
+	/* --header-linktype N: a header that lies about the frames (for bad-input tests) */
+	if (pw_open(&out, argv[2], (int)optn("header-linktype", link_type), false) < 0) {
 		perror(argv[2]);
 		return 1;
 	}

@@ -328,9 +328,6 @@ static int start_libpcap(struct wh_capture *c)
 		c->linktype = WH_LT_RAW;
 	off_t pos = ftello(c->fp);
 	c->next_off = pos >= 0 ? (uint64_t)pos : 0;
-	if (!wh_linktype_supported(c->linktype))
-		wh_warn("%s: link type %d is not one whitehawk decodes; its packets are counted "
-			"and skipped", c->name, c->linktype);
 	return 0;
 }
 

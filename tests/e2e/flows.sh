@@ -118,6 +118,16 @@ flows "$tmp/beacon.pcap" "$tmp/sysmon.json" >"$tmp/p.json"
 has "$tmp/p.json" '.id == "WH-NET-BEACON" and (.process.image | endswith("\\upd.exe")) and .process.pid == 4242 and (.viewpoints | index("process")) and .details.connections == "51"' \
     "the beacon's process from Sysmon 3; its connections are not counted twice for timing"
 
+# --- auditd: connect() calls own their process; the host is the source
+for i in 0 1 2 3 4 5 6; do
+    t=$((1700000000 + i * 60)); s=$((100 + i))
+    printf 'node=web-01 type=SYSCALL msg=audit(%s.123:%s): arch=c000003e syscall=42 success=yes exit=0 a0=3 a1=7ffd a2=10 a3=0 items=0 ppid=1 pid=1234 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=(none) ses=1 comm="updater" exe="/tmp/.x/updater" key="net"\n' $t $s
+    printf 'node=web-01 type=SOCKADDR msg=audit(%s.123:%s): saddr=020001BBCB00710A0000000000000000\nnode=web-01 type=EOE msg=audit(%s.123:%s):\n' $t $s $t $s
+done >"$tmp/audit.log"
+flows "$tmp/audit.log" >"$tmp/a.json"
+has "$tmp/a.json" '.id == "WH-NET-BEACON" and .host == "web-01" and .process.image == "/tmp/.x/updater" and .details.dst == "203.0.113.10" and .details.direction == "outbound"' \
+    "auditd connect calls: a beacon owned by /tmp/.x/updater on web-01"
+
 # --- intel and geo files made here
 printf '# test feed\n203.0.113.50\n' >"$tmp/feed.txt"
 python3 "$src/tools/mkmmdb.py" "$tmp/geo.mmdb" 203.0.113.0/24=ZZ,64500,Example-AS
@@ -147,6 +157,11 @@ head -1 "$tmp/o.csv" | grep -q '^time,time_end,host,severity,confidence,stage,id
 grep -q "broken.pcap: offset [0-9]*: packet 2: ipv4 total length beyond the end of the frame" "$tmp/x.err" && ok "bad IP length reported with offset" || bad "bad IP length message"
 grep -q "broken.pcap: offset [0-9]*: capture ends inside a packet record" "$tmp/x.err" && ok "capture cut inside a record reported" || bad "cut capture message"
 has "$tmp/x.json" '.id == "WH-NET-BEACON"' "the next input is still read"
+"$gen" beacon "$tmp/lt.pcap" --header-linktype 147 --count 3
+"$wh" flows --config /dev/null "$tmp/lt.pcap" "$tmp/beacon.pcap" >"$tmp/x.out" 2>"$tmp/x.err"; rc=$?
+[ $rc = 0 ] && grep -q "lt.pcap: offset 24: packet 1: link type 147 is not one whitehawk decodes" "$tmp/x.err" \
+    && grep -q "24 of an unknown link type" "$tmp/x.err" && grep -q WH-NET-BEACON "$tmp/x.out" \
+    && ok "unknown link type: reported once with its offset, counted, the next capture read" || { bad "unknown link type"; cat "$tmp/x.err"; }
 zeek_tsv "$tmp/bad.log" 0 9
 sed -i '12s/\tSF\t/\t/; 14s/$/\textra/' "$tmp/bad.log"
 "$wh" events --count "$tmp/bad.log" >"$tmp/n" 2>"$tmp/x.err"

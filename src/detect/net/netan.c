@@ -74,6 +74,11 @@ bool wh_netan_set_internal(struct wh_netan_opts *o, const char *list, const char
 
 bool wh_netan_is_internal(const struct wh_netan_opts *o, const struct wh_ip *ip)
 {
+	/* "::" is the source of a host event that did not name one (auditd
+	 * connect): the host itself, which is ours. */
+	static const struct wh_ip unspecified;
+	if (wh_ip_eq(ip, &unspecified))
+		return true;
 	for (size_t i = 0; i < o->ninternal; i++)
 		if (wh_prefix_contains(&o->internal[i], ip))
 			return true;
