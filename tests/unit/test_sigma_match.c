@@ -343,6 +343,49 @@ static void test_trigger_groups(void **st)
 	wh_sigma_free(s);
 }
 
+/* Whole-number equalities are decided by one parse and a lookup: the same
+ * answers as comparing numbers one leaf at a time, for hex and float
+ * spellings, negative numbers, values that are no number, and numbers too
+ * long for the table (left to the leaf). */
+static void test_numbers_by_table(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(
+		RULE("n1", "  sel:\n    DestinationPort: [25, 465, 4444]\n    Initiated: 'true'\n  condition: sel") "---\n"
+		RULE("n2", "  sel:\n    Offset: -5\n  condition: sel") "---\n"
+		RULE("n3", "  sel:\n    Big: 1234567890123456789\n  condition: sel") "---\n"
+		RULE("n4", "  sel:\n    DestinationPort: 4444\n  filter:\n    Image|endswith: '\\ok.exe'\n"
+			   "  condition: sel and not filter"));
+	static const struct {
+		const char *port;
+		bool hit;
+	} ports[] = { { "4444", true }, { "0x115C", true }, { "0x115c", true }, { "4444.0", true }, { " 4444", true },
+		      { "44440", false }, { "444", false }, { "4444.5", false }, { "port4444", false }, { "", false },
+		      { "25", true }, { "0465", true } };
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		struct hits h = run(s, PROC("DestinationPort", ports[i].port, "Initiated", "true"));
+		if (hit(&h, "n1") != ports[i].hit)
+			fail_msg("port '%s'", ports[i].port);
+		if (hit(&h, "n4") != (ports[i].hit && strstr(ports[i].port, "25") == NULL && strstr(ports[i].port, "465") == NULL))
+			fail_msg("n4 on port '%s'", ports[i].port);
+	}
+	struct hits h = run(s, PROC("DestinationPort", "4444", "Initiated", "false"));
+	assert_false(hit(&h, "n1"));
+	h = run(s, PROC("DestinationPort", "4444", "Image", "C:\\ok.exe"));
+	assert_false(hit(&h, "n4"));
+	h = run(s, PROC("Offset", "-5"));
+	assert_true(hit(&h, "n2"));
+	h = run(s, PROC("Offset", "-5.0"));
+	assert_true(hit(&h, "n2"));
+	h = run(s, PROC("Offset", "5"));
+	assert_false(hit(&h, "n2"));
+	h = run(s, PROC("Big", "1234567890123456789"));
+	assert_true(hit(&h, "n3"));
+	h = run(s, PROC("Big", "1234567890123456788"));
+	assert_false(hit(&h, "n3"));
+	wh_sigma_free(s);
+}
+
 static void relit(const char *re, bool caseless, const char *want)
 {
 	char out[256];
@@ -410,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_recent_views),
 		cmocka_unit_test(test_long_literals),
 		cmocka_unit_test(test_trigger_groups),
+		cmocka_unit_test(test_numbers_by_table),
 		cmocka_unit_test(test_regex_literal),
 		cmocka_unit_test(test_regex_prefilter),
 	};

@@ -88,6 +88,7 @@ struct sg_leaf {
 	uint32_t *ors;           /* OR nodes that hold when this literal leaf does */
 	uint32_t nors, ors_cap;
 	bool keyword;            /* searched in every field of the event */
+	bool numlit;             /* a whole-number equality decided by the scan (engine.c) */
 	bool limit_warned;       /* a regular expression that hit the match limit was reported */
 	uint32_t cost;
 };
