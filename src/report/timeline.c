@@ -23,6 +23,7 @@
 
 #define MIN_CAP (64u << 10)
 #define MAX_RUNS 64
+#define RUN_BUF (256u << 10)     /* stdio buffer of a run: few system calls */
 
 struct ent {
 	int64_t time;
@@ -80,6 +81,14 @@ uint64_t wh_timeline_count(const struct wh_timeline *t)
 uint32_t wh_timeline_runs(const struct wh_timeline *t)
 {
 	return t->spilled;
+}
+
+static FILE *new_run(void)
+{
+	FILE *f = tmpfile();
+	if (f)
+		setvbuf(f, NULL, _IOFBF, RUN_BUF);
+	return f;
 }
 
 static int cmp_key(int64_t ta, const char *ha, uint32_t hla, const char *ia, uint32_t ila, uint64_t sa, int64_t tb,
@@ -216,7 +225,7 @@ static int spill(struct wh_timeline *t)
 {
 	if (t->nruns == MAX_RUNS) {
 		/* fold the runs into one first */
-		FILE *f = tmpfile();
+		FILE *f = new_run();
 		if (!f)
 			return wh_error("timeline: cannot make a temporary file");
 		if (merge(t, false, f, true) < 0) {
@@ -225,7 +234,7 @@ static int spill(struct wh_timeline *t)
 		}
 		t->runs[t->nruns++] = f;
 	}
-	FILE *f = tmpfile();
+	FILE *f = new_run();
 	if (!f)
 		return wh_error("timeline: cannot make a temporary file");
 	sort_mem(t);

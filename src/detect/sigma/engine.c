@@ -145,15 +145,16 @@ struct sg_shape {
 #define SG_MEMO_SLOTS 16384          /* power of two */
 #define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
 #define SG_MEMO_MAX_LEAVES 256
+#define SG_MEMO_MAX_EFFECTS 4096
 #define SG_MEMO_TRIAL 1024
 
 struct sg_memo {
 	uint64_t hash;           /* 0: empty */
 	uint32_t scan;           /* field id (the keyword pseudo-field for keywords) */
 	uint32_t vlen;
-	uint32_t nleaves;
+	uint32_t nleaves, nors, ntrig;
 	uint32_t cap;            /* bytes at data */
-	char *data;              /* the value, then nleaves leaf ids (aligned) */
+	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
 };
 
 /* Keyword literals are searched in every value of an event: the values are
@@ -1927,6 +1928,67 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
 }
 
 /*
+ * Remember what the leaves in s->rec set when they hold: the leaves, the
+ * OR nodes they make true, the units they trigger, flattened so that a
+ * value seen again sets them without visiting each leaf's lists. False
+ * when the entry would be too large to be worth it.
+ */
+static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32_t scan, const char *v, uint32_t n)
+{
+	uint32_t nl = s->nrec, no = 0, nt = 0;
+	for (uint32_t k = 0; k < nl; k++) {
+		no += s->lit[s->rec[k]].nors;
+		nt += s->lit[s->rec[k]].ntrig;
+	}
+	if (nl > SG_MEMO_MAX_LEAVES || no + nt > SG_MEMO_MAX_EFFECTS)
+		return false;
+	uint32_t voff = (n + 3) & ~3u;
+	uint32_t need = voff + (nl + no + nt) * (uint32_t)sizeof(uint32_t);
+	if (need > m->cap) {
+		free(m->data);
+		m->cap = need < 64 ? 64 : need;
+		m->data = wh_xmalloc(m->cap);
+	}
+	memcpy(m->data, v, n);
+	uint32_t *p = (uint32_t *)(m->data + voff);
+	if (nl)
+		memcpy(p, s->rec, nl * sizeof(uint32_t));
+	uint32_t *o = p + nl, *t = o + no;
+	for (uint32_t k = 0; k < nl; k++) {
+		const struct sg_lit *li = &s->lit[s->rec[k]];
+		const uint32_t *q = s->lit_pool + li->off;
+		if (li->nors)
+			memcpy(o, q, li->nors * sizeof(uint32_t));
+		o += li->nors;
+		if (li->ntrig)
+			memcpy(t, q + li->nors, li->ntrig * sizeof(uint32_t));
+		t += li->ntrig;
+	}
+	m->hash = h;
+	m->scan = scan;
+	m->vlen = n;
+	m->nleaves = nl;
+	m->nors = no;
+	m->ntrig = nt;
+	return true;
+}
+
+/* Set what a remembered value sets (see memo_store). */
+static void replay(struct wh_sigma *s, const struct sg_memo *m)
+{
+	const uint32_t *p = (const uint32_t *)(m->data + ((m->vlen + 3) & ~3u));
+	uint32_t e = s->epoch;
+	for (uint32_t k = 0; k < m->nleaves; k++)
+		s->leaf_epoch[p[k]] = e;
+	p += m->nleaves;
+	for (uint32_t k = 0; k < m->nors; k++)
+		s->or_epoch[p[k]] = e;
+	p += m->nors;
+	for (uint32_t k = 0; k < m->ntrig; k++)
+		add_cand(s, p[k]);
+}
+
+/*
  * Decide the literal leaves of one value: from the memo when the value was
  * seen before, else by the equality table and a Hyperscan scan (then
  * remembered). Every leaf found is marked for this event.
@@ -1935,8 +1997,6 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 {
 	struct sg_memo *m = NULL;
 	uint64_t h = 0;
-	const uint32_t *leaves;
-	uint32_t nleaves;
 	/* A field whose values rarely repeat (file hashes, temporary names)
 	 * would only pay for hashing and storing them: after SG_MEMO_TRIAL
 	 * tries with fewer than one hit in 8, its values skip the memo, all
@@ -1951,9 +2011,8 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 		m = &s->memo[h & (SG_MEMO_SLOTS - 1)];
 		if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
 			fd->memo_hits++;
-			leaves = (const uint32_t *)(m->data + ((n + 3) & ~3u));
-			nleaves = m->nleaves;
-			goto mark;
+			replay(s, m);
+			return;
 		}
 	}
 	if (++s->rec_no == 0) {
@@ -1967,27 +2026,13 @@ static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fieldd
 		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
 		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
 	}
-	leaves = s->rec;
-	nleaves = s->nrec;
-	if (m && nleaves <= SG_MEMO_MAX_LEAVES) {
-		uint32_t need = ((n + 3) & ~3u) + nleaves * (uint32_t)sizeof(uint32_t);
-		if (need > m->cap) {
-			free(m->data);
-			m->cap = need < 64 ? 64 : need;
-			m->data = wh_xmalloc(m->cap);
-		}
-		memcpy(m->data, v, n);
-		if (nleaves)
-			memcpy(m->data + ((n + 3) & ~3u), leaves, nleaves * sizeof(uint32_t));
-		m->hash = h;
-		m->scan = scan;
-		m->vlen = n;
-		m->nleaves = nleaves;
+	if (m && memo_store(s, m, h, scan, v, n)) {
+		replay(s, m);
+		return;
 	}
-mark:
-	for (uint32_t k = 0; k < nleaves; k++)
-		if (s->leaf_epoch[leaves[k]] != s->epoch)
-			mark_literal(s, leaves[k]);
+	for (uint32_t k = 0; k < s->nrec; k++)
+		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+			mark_literal(s, s->rec[k]);
 }
 
 static void new_epoch(struct wh_sigma *s)
