@@ -57,8 +57,8 @@ echo "whitehawk: $got_total JSON events (unzip: $want_total lines)"
 
 summary=$(grep '^whitehawk: read ' "$t/err")
 echo "$summary"
-echo "$summary" | grep -q ' 0 bad records skipped' || { echo "FAIL: records skipped"; fail=1; }
-echo "$summary" | grep -q 'unreadable' && { echo "FAIL: inputs unreadable"; fail=1; }
+grep -q ' 0 bad records skipped' <<<"$summary" || { echo "FAIL: records skipped"; fail=1; }
+grep -q 'unreadable' <<<"$summary" && { echo "FAIL: inputs unreadable"; fail=1; }
 if grep -v -e '^whitehawk: read ' -e '^whitehawk: passed over ' -e '^  ' "$t/err" | grep -q .; then
     echo "FAIL: messages beside the summary:"
     grep -v -e '^whitehawk: read ' -e '^whitehawk: passed over ' -e '^  ' "$t/err" | head

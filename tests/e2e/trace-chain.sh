@@ -69,7 +69,7 @@ for fam in 4 6; do
     out=$(nsx src "$bin" trace -d --style windows -w 0.3 "$dst")
     bad=$(tracert_shape "$out" "$dst" $((N + 1)))
     check "v$fam --style windows has tracert's shape" "" "$bad"
-    echo "$out" | grep -q "^  $SILENT     \*        \*        \*     Request timed out.$" || { echo "FAIL: v$fam windows silent hop line"; fail=1; }
+    grep -q "^  $SILENT     \*        \*        \*     Request timed out.$" <<<"$out" || { echo "FAIL: v$fam windows silent hop line"; fail=1; }
 done
 
 # AS annotation from each offline format, and the AS path summary.

@@ -58,7 +58,7 @@ assert links==true, links
 assert t["mda"]["diamonds"]==1 and t["mda"]["max_width"]==2, t["mda"]
 PY
 out=$(nsx src "$bin" trace -n --mda --mda-epsilon 0.001 --icmp-burst 0 $D)
-echo "$out" | grep -q "1 diamond, widest 2 interfaces" && echo "$out" | grep -q "paths split" && echo "$out" | grep -q "paths join" \
+grep -q "1 diamond, widest 2 interfaces" <<<"$out" && grep -q "paths split" <<<"$out" && grep -q "paths join" <<<"$out" \
     && ok "MDA text draws the diamond" || { bad "MDA text"; echo "$out"; }
 
 # ICMP: hashed on addresses only, one path for every tool.

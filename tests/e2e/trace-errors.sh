@@ -8,7 +8,7 @@ expect() {   # expect NAME STATUS PATTERN CMD...
     local name=$1 want=$2 pat=$3; shift 3
     local out rc
     out=$("$@" 2>&1); rc=$?
-    if [ $rc = "$want" ] && echo "$out" | grep -qE -- "$pat"; then echo "ok: $name"; else echo "FAIL: $name: rc=$rc: $out"; fail=1; fi
+    if [ $rc = "$want" ] && grep -qE -- "$pat" <<<"$out"; then echo "ok: $name"; else echo "FAIL: $name: rc=$rc: $out"; fail=1; fi
 }
 expect "no host" 2 'no host given' "$bin" trace
 expect "bad -m" 2 "-m '0' is not a TTL" "$bin" trace -m 0 127.0.0.1

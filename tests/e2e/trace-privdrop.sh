@@ -61,10 +61,10 @@ out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n -U --jso
 echo "$out" | python3 -c 'import json,sys; t=json.loads(sys.stdin.readline()); assert t["result"]=="reached" and t["method"]=="udp", t' \
     && echo "ok: unprivileged classic UDP" || { echo "FAIL: unprivileged -U: $out"; fail=1; }
 out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n -T 198.18.1.2" 2>&1); rc=$?
-[ $rc = 2 ] && echo "$out" | grep -q 'TCP probes need raw sockets' && echo "ok: unprivileged TCP refused, exit 2" || { echo "FAIL: unprivileged -T: rc=$rc $out"; fail=1; }
+[ $rc = 2 ] && grep -q 'TCP probes need raw sockets' <<<"$out" && echo "ok: unprivileged TCP refused, exit 2" || { echo "FAIL: unprivileged -T: rc=$rc $out"; fail=1; }
 nsx src sysctl -qw net.ipv4.ping_group_range="1 0"
 out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n -I 198.18.1.2" 2>&1); rc=$?
-[ $rc = 2 ] && echo "$out" | grep -q 'ping_group_range' && echo "ok: unprivileged ICMP without ping sockets refused, exit 2" || { echo "FAIL: -I without ping group: rc=$rc $out"; fail=1; }
+[ $rc = 2 ] && grep -q 'ping_group_range' <<<"$out" && echo "ok: unprivileged ICMP without ping sockets refused, exit 2" || { echo "FAIL: -I without ping group: rc=$rc $out"; fail=1; }
 nsx src sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 out=$(nsx src bash -c "$(declare -f asnobody); asnobody '$bin' trace -n -I --json 198.18.1.2" 2>&1)
 echo "$out" | python3 -c 'import json,sys; t=json.loads(sys.stdin.readline()); assert t["result"]=="reached" and t["dest_ttl"]==2, t' \
