@@ -1,5 +1,6 @@
 # Network evidence: libpcap reads captures and opens interfaces (flows,
-# recon); libmaxminddb reads offline geo/ASN databases (src/intel). The
+# recon); libmaxminddb reads offline geo/ASN databases (src/intel, for flows,
+# recon and trace). The
 # privilege drop after opening an interface is src/net/priv's (libcap).
 pkg_check_modules(NET_PCAP REQUIRED IMPORTED_TARGET libpcap)
 pkg_check_modules(NET_MMDB REQUIRED IMPORTED_TARGET libmaxminddb)

@@ -3,11 +3,11 @@
  *
  * Addresses are kept in a hash map, prefixes in one map per prefix length
  * (a lookup masks the address once per length in use), names in a
- * case-insensitive map walked up the parent domains, and geo/AS ranges in
- * sorted arrays searched by bisection. MaxMind databases are opened with
- * libmaxminddb and memory-mapped.
+ * case-insensitive map walked up the parent domains. Location and AS data
+ * are geodb.c's.
  */
 #include "intel/intel.h"
+#include "intel/csv.h"
 #include "read/json_scan.h"
 #include "util/diag.h"
 #include "util/hash.h"
@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <maxminddb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_MMDB 8
 #define MAX_FILE (2ull << 30)
 
-struct range {
-	struct wh_ip lo, hi;
-	uint32_t asn;
-	char cc[4];
-	const char *org;
-};
-
-struct rangeset {
-	struct range *v;
-	size_t n, cap;
-};
-
 struct wh_intel {
-	MMDB_s mmdb[MAX_MMDB];
-	size_t nmmdb;
-	struct rangeset geo, as;
+	struct wh_geodb *geo;
 	struct wh_map ips;
 	struct wh_map nets[129];
 	bool netlen[129];
@@ -63,6 +47,7 @@ struct wh_intel *wh_intel_new(void)
 	wh_map_init(&t->names, true);
 	wh_arena_init(&t->arena, 256 * 1024, 0);
 	wh_intern_init(&t->strings, false);
+	t->geo = wh_geodb_new();
 	return t;
 }
 
@@ -70,10 +55,7 @@ void wh_intel_free(struct wh_intel *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nmmdb; i++)
-		MMDB_close(&t->mmdb[i]);
-	free(t->geo.v);
-	free(t->as.v);
+	wh_geodb_free(t->geo);
 	wh_map_release(&t->ips);
 	for (int i = 0; i <= 128; i++)
 		wh_map_release(&t->nets[i]);
@@ -90,7 +72,7 @@ size_t wh_intel_count(const struct wh_intel *t)
 
 bool wh_intel_has_geo(const struct wh_intel *t)
 {
-	return t->nmmdb || t->geo.n || t->as.n;
+	return !wh_geodb_empty(t->geo);
 }
 
 static const char *str(struct wh_intel *t, const char *s, size_t n)
@@ -280,87 +262,9 @@ static bool add_any(struct wh_intel *t, const char *feed, const char *threat, si
 
 /* ---- lookups ---- */
 
-static int cmp_range(const void *a, const void *b)
-{
-	return wh_ip_cmp(&((const struct range *)a)->lo, &((const struct range *)b)->lo);
-}
-
-static const struct range *find_range(const struct rangeset *rs, const struct wh_ip *ip)
-{
-	size_t lo = 0, hi = rs->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (wh_ip_cmp(&rs->v[mid].lo, ip) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return NULL;
-	const struct range *r = &rs->v[lo - 1];
-	return wh_ip_cmp(ip, &r->hi) <= 0 ? r : NULL;
-}
-
-static void copy_str(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
-static void mmdb_geo(const MMDB_s *db, const struct wh_ip *ip, struct wh_geo *g)
-{
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	if (wh_ip_is_v4(ip)) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, ip->b + 12, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, ip->b, 16);
-	}
-	int err;
-	MMDB_lookup_result_s res = MMDB_lookup_sockaddr(db, (struct sockaddr *)&ss, &err);
-	if (err != MMDB_SUCCESS || !res.found_entry)
-		return;
-	MMDB_entry_data_s d;
-	if (!g->country[0]) {
-		if ((MMDB_get_value(&res.entry, &d, "country", "iso_code", NULL) == MMDB_SUCCESS && d.has_data &&
-		     d.type == MMDB_DATA_TYPE_UTF8_STRING) ||
-		    (MMDB_get_value(&res.entry, &d, "registered_country", "iso_code", NULL) == MMDB_SUCCESS &&
-		     d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING))
-			copy_str(g->country, sizeof(g->country), d.utf8_string, d.data_size);
-	}
-	if (!g->asn && MMDB_get_value(&res.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS &&
-	    d.has_data) {
-		if (d.type == MMDB_DATA_TYPE_UINT32)
-			g->asn = d.uint32;
-		else if (d.type == MMDB_DATA_TYPE_UINT16)
-			g->asn = d.uint16;
-		if (MMDB_get_value(&res.entry, &d, "autonomous_system_organization", NULL) == MMDB_SUCCESS &&
-		    d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING)
-			copy_str(g->as_org, sizeof(g->as_org), d.utf8_string, d.data_size);
-	}
-}
-
 bool wh_intel_geo(const struct wh_intel *t, const struct wh_ip *ip, struct wh_geo *g)
 {
-	memset(g, 0, sizeof(*g));
-	for (size_t i = 0; i < t->nmmdb; i++)
-		mmdb_geo(&t->mmdb[i], ip, g);
-	const struct range *r;
-	if (!g->country[0] && (r = find_range(&t->geo, ip)) != NULL)
-		memcpy(g->country, r->cc, sizeof(g->country));
-	if (!g->asn && (r = find_range(&t->as, ip)) != NULL) {
-		g->asn = r->asn;
-		copy_str(g->as_org, sizeof(g->as_org), r->org, strlen(r->org));
-		if (!g->country[0] && r->cc[0])
-			memcpy(g->country, r->cc, sizeof(g->country));
-	}
-	return g->country[0] || g->asn;
+	return wh_geodb_lookup(t->geo, ip, g);
 }
 
 const struct wh_intel_hit *wh_intel_ip(const struct wh_intel *t, const struct wh_ip *ip)
@@ -423,55 +327,6 @@ static bool next_line(struct line_iter *it, char **line, size_t *len, uint64_t *
 	return true;
 }
 
-#define MAX_COLS 64
-
-/* Split a CSV line in place (RFC 4180 quotes; sep is ',' or '\t'). */
-static size_t split_csv(char *s, size_t n, char sep, char **f, size_t *fl)
-{
-	size_t k = 0, i = 0;
-	while (k < MAX_COLS) {
-		while (i < n && s[i] == ' ' && sep != ' ')
-			i++;   /* ThreatFox writes ", " between fields */
-		char *start = s + i;
-		size_t o = i;
-		if (i < n && s[i] == '"') {
-			i++;
-			start = s + o;
-			size_t w = o;
-			while (i < n) {
-				if (s[i] == '"') {
-					if (i + 1 < n && s[i + 1] == '"') {
-						s[w++] = '"';
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				s[w++] = s[i++];
-			}
-			f[k] = start;
-			fl[k] = w - o;
-			while (i < n && s[i] != sep)
-				i++;
-		} else {
-			while (i < n && s[i] != sep)
-				i++;
-			f[k] = start;
-			fl[k] = i - o;
-			while (fl[k] && start[fl[k] - 1] == ' ')
-				fl[k]--;
-		}
-		k++;
-		if (i >= n)
-			break;
-		i++;   /* the separator */
-	}
-	for (size_t j = 0; j < k; j++)
-		f[j][fl[j]] = '\0';
-	return k;
-}
-
 static bool streqn(const char *a, size_t an, const char *lit)
 {
 	size_t l = strlen(lit);
@@ -486,12 +341,6 @@ static const char *const kind_names[] = { "unknown", "plain list", "abuse.ch CSV
 const char *wh_feed_kind_name(enum wh_feed_kind k)
 {
 	return (unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "unknown";
-}
-
-static bool looks_ip(const char *s, size_t n)
-{
-	struct wh_ip ip;
-	return wh_ip_parse(s, n, &ip);
 }
 
 enum wh_feed_kind wh_feed_sniff(const unsigned char *b, size_t n)
@@ -534,16 +383,7 @@ enum wh_feed_kind wh_feed_sniff(const unsigned char *b, size_t n)
 			return WH_FEED_MISP_CSV;
 		if (comment)
 			continue;
-		/* a range file: two addresses, then more columns */
-		char tmp[256];
-		size_t tl = ll < sizeof(tmp) - 1 ? ll : sizeof(tmp) - 1;
-		memcpy(tmp, l, tl);
-		tmp[tl] = '\0';
-		char sep = memchr(tmp, '\t', tl) ? '\t' : ',';
-		char *f[MAX_COLS];
-		size_t fl[MAX_COLS];
-		size_t nf = split_csv(tmp, tl, sep, f, fl);
-		if (nf >= 3 && looks_ip(f[0], fl[0]) && looks_ip(f[1], fl[1]))
+		if (wh_geodb_line_shape(l, ll))
 			return WH_FEED_RANGES;
 		return abusech ? WH_FEED_ABUSECH : WH_FEED_PLAIN;
 	}
@@ -600,15 +440,15 @@ static size_t parse_csv_feed(struct wh_intel *t, const char *feed, char *buf, si
 		}
 		if (bl == 0)
 			continue;
-		char *f[MAX_COLS];
-		size_t fl[MAX_COLS];
+		char *f[WH_CSV_MAX_COLS];
+		size_t fl[WH_CSV_MAX_COLS];
 		if (!header) {
 			/* The header may sit in a comment (URLhaus, ThreatFox). */
 			char tmp[4096];
 			size_t tl = bl < sizeof(tmp) - 1 ? bl : sizeof(tmp) - 1;
 			memcpy(tmp, body, tl);
 			tmp[tl] = '\0';
-			size_t nf = split_csv(tmp, tl, ',', f, fl);
+			size_t nf = wh_csv_split(tmp, tl, ',', f, fl);
 			for (size_t k = 0; k < nf; k++) {
 				if (streqn(f[k], fl[k], "dst_ip") || streqn(f[k], fl[k], "ip_address") ||
 				    streqn(f[k], fl[k], "url") || streqn(f[k], fl[k], "ioc_value") ||
@@ -634,7 +474,7 @@ static size_t parse_csv_feed(struct wh_intel *t, const char *feed, char *buf, si
 		}
 		if (comment)
 			continue;
-		size_t nf = split_csv(body, bl, ',', f, fl);
+		size_t nf = wh_csv_split(body, bl, ',', f, fl);
 		if ((size_t)c_val >= nf) {
 			wh_bad_record(feed, off, "record has %zu columns, the header names column %d", nf, c_val + 1);
 			continue;
@@ -853,68 +693,11 @@ size_t wh_intel_parse_feed(struct wh_intel *t, const char *name, enum wh_feed_ki
 
 /* ---- ranges ---- */
 
-static void add_range(struct rangeset *rs, const struct range *r)
-{
-	WH_GROW(rs->v, rs->n + 1, rs->cap);
-	rs->v[rs->n++] = *r;
-}
-
-static bool is_cc(const char *s, size_t n)
-{
-	return n == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
-}
-
 size_t wh_intel_parse_ranges(struct wh_intel *t, const char *name, char *buf, size_t len)
 {
-	const char *feed = str(t, name, strlen(name));
-	struct line_iter it = { buf, buf + len, 0 };
-	char *line;
-	size_t ll, taken = 0;
-	uint64_t off;
-	while (next_line(&it, &line, &ll, &off, buf)) {
-		if (ll == 0 || line[0] == '#')
-			continue;
-		char sep = memchr(line, '\t', ll) ? '\t' : ',';
-		char *f[MAX_COLS];
-		size_t fl[MAX_COLS];
-		size_t nf = split_csv(line, ll, sep, f, fl);
-		struct range r;
-		memset(&r, 0, sizeof(r));
-		r.org = "";
-		if (nf < 3 || !wh_ip_parse(f[0], fl[0], &r.lo) || !wh_ip_parse(f[1], fl[1], &r.hi) ||
-		    wh_ip_is_v4(&r.lo) != wh_ip_is_v4(&r.hi) || wh_ip_cmp(&r.lo, &r.hi) > 0) {
-			wh_bad_record(feed, off, "not an address range line");
-			continue;
-		}
-		uint64_t asn;
-		if (nf >= 4 && is_cc(f[2], fl[2]) && is_cc(f[3], fl[3])) {
-			memcpy(r.cc, f[3], 2);      /* DB-IP city lite: continent, country, ... */
-			add_range(&t->geo, &r);
-		} else if (is_cc(f[2], fl[2])) {
-			memcpy(r.cc, f[2], 2);      /* DB-IP country lite */
-			add_range(&t->geo, &r);
-		} else if (wh_parse_u64(f[2], fl[2], &asn) && asn <= UINT32_MAX) {
-			if (asn == 0)
-				continue;           /* iptoasn: not routed */
-			r.asn = (uint32_t)asn;
-			if (nf >= 5 && is_cc(f[3], fl[3])) {
-				memcpy(r.cc, f[3], 2);      /* iptoasn: asn, country, description */
-				r.org = str(t, f[4], fl[4]);
-			} else if (nf >= 4) {
-				r.org = str(t, f[3], fl[3]);  /* DB-IP ASN lite: asn, organisation */
-			}
-			add_range(&t->as, &r);
-		} else {
-			wh_bad_record(feed, off, "third column is neither a country code nor an AS number");
-			continue;
-		}
-		taken++;
-	}
-	if (t->geo.n)
-		qsort(t->geo.v, t->geo.n, sizeof(*t->geo.v), cmp_range);
-	if (t->as.n)
-		qsort(t->as.v, t->as.n, sizeof(*t->as.v), cmp_range);
-	return taken;
+	struct wh_geodb_added a;
+	wh_geodb_parse(t->geo, buf, len, name, &a);
+	return a.as + a.country - a.unrouted;   /* "not routed" says nothing of where an address is */
 }
 
 /* ---- files ---- */
@@ -954,24 +737,15 @@ static char *slurp(const char *path, size_t *len)
 
 int wh_intel_load_mmdb(struct wh_intel *t, const char *path)
 {
-	if (t->nmmdb == MAX_MMDB)
-		return wh_error("'%s': at most %d mmdb files", path, MAX_MMDB);
-	int rc = MMDB_open(path, MMDB_MODE_MMAP, &t->mmdb[t->nmmdb]);
-	if (rc != MMDB_SUCCESS)
-		return wh_error("cannot read the MaxMind database '%s': %s", path, MMDB_strerror(rc));
-	t->nmmdb++;
-	return 0;
+	return wh_geodb_load_mmdb(t->geo, path);
 }
 
 int wh_intel_load_ranges(struct wh_intel *t, const char *path)
 {
-	size_t len;
-	char *buf = slurp(path, &len);
-	if (!buf)
+	struct wh_geodb_added a;
+	if (wh_geodb_load(t->geo, path, &a) < 0)
 		return -1;
-	size_t n = wh_intel_parse_ranges(t, base_name(path), buf, len);
-	free(buf);
-	if (n == 0)
+	if (!a.mmdb && a.as + a.country == a.unrouted)
 		return wh_error("'%s': no address ranges in it", path);
 	return 0;
 }

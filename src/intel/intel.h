@@ -1,8 +1,8 @@
 /*
  * intel.h: offline intelligence about addresses and names: location and
- * autonomous system (a MaxMind-format mmdb through libmaxminddb, or CSV
- * range files: DB-IP lite country / ASN, iptoasn), and reputation from
- * feeds (plain lists, abuse.ch CSVs, MISP CSV and JSON, STIX 2.1 bundles).
+ * autonomous system (read by geodb.h: MaxMind-format mmdb, DB-IP lite and
+ * iptoasn range files, CAIDA prefix2as), and reputation from feeds (plain
+ * lists, abuse.ch CSVs, MISP CSV and JSON, STIX 2.1 bundles).
  *
  * Everything is loaded from files the user names (by option or
  * configuration); nothing is fetched. Loading is strict about what it
@@ -19,13 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "intel/geodb.h"
 #include "read/ipaddr.h"
-
-struct wh_geo {
-	char country[4];        /* ISO 3166 alpha-2, "" when unknown */
-	uint32_t asn;           /* 0 when unknown */
-	char as_org[128];       /* "" when unknown */
-};
 
 /* What a feed says about an indicator. */
 struct wh_intel_hit {
@@ -42,7 +37,8 @@ void wh_intel_free(struct wh_intel *t);
 /* A MaxMind DB (GeoLite2/GeoIP2 Country, City or ASN, DB-IP mmdb ...). */
 int wh_intel_load_mmdb(struct wh_intel *t, const char *path);
 /* A CSV or TSV of address ranges: DB-IP lite country (start,end,cc), DB-IP
- * lite ASN (start,end,asn,org), iptoasn (start end asn cc org). Sniffed. */
+ * lite ASN (start,end,asn,org), iptoasn (start end asn cc org), or CAIDA
+ * prefix2as (address length asn). Sniffed. */
 int wh_intel_load_ranges(struct wh_intel *t, const char *path);
 /* A reputation feed: plain list (IPs, CIDRs, domains, URLs), abuse.ch CSV
  * (Feodo Tracker, URLhaus, ThreatFox), MISP CSV or JSON, STIX 2.1. Sniffed. */
@@ -54,6 +50,7 @@ int wh_intel_load(struct wh_intel *t, const char *path);
 size_t wh_intel_count(const struct wh_intel *t);
 bool wh_intel_has_geo(const struct wh_intel *t);
 
+/* Location and AS: wh_geodb_lookup() on the geo files loaded. */
 bool wh_intel_geo(const struct wh_intel *t, const struct wh_ip *ip, struct wh_geo *out);
 const struct wh_intel_hit *wh_intel_ip(const struct wh_intel *t, const struct wh_ip *ip);
 /* A name, or any parent domain of it, listed by a feed. */
@@ -68,7 +65,7 @@ enum wh_feed_kind {
 	WH_FEED_MISP_CSV,
 	WH_FEED_MISP_JSON,
 	WH_FEED_STIX,
-	WH_FEED_RANGES,         /* DB-IP lite / iptoasn range file */
+	WH_FEED_RANGES,         /* DB-IP lite / iptoasn range file, prefix2as */
 	WH_FEED_MMDB,
 };
 enum wh_feed_kind wh_feed_sniff(const unsigned char *buf, size_t len);
@@ -81,7 +78,8 @@ const char *wh_feed_kind_name(enum wh_feed_kind k);
  */
 size_t wh_intel_parse_feed(struct wh_intel *t, const char *name, enum wh_feed_kind kind, char *buf,
 			   size_t len);
-/* The same for a range file. */
+/* The same for a range file (buf is only read). Counts the ranges that say
+ * something: iptoasn's "not routed" lines are kept but not counted. */
 size_t wh_intel_parse_ranges(struct wh_intel *t, const char *name, char *buf, size_t len);
 
 /*

@@ -5,10 +5,13 @@
 #ifndef WH_NET_ADDR_H
 #define WH_NET_ADDR_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+#include "read/ipaddr.h"
 
 
 /* An IPv4 address lives in a[0..3], the rest zero, so memcmp compares. */
@@ -28,6 +31,15 @@ bool wh_addr_eq(const struct wh_addr *x, const struct wh_addr *y);
 const char *wh_addr_str(const struct wh_addr *x, char *buf);
 /* Parse a numeric IPv4 or IPv6 address; false when s is not one. */
 bool wh_addr_parse(const char *s, struct wh_addr *out);
+/* The same address as the flow and intel code keep it (IPv4 mapped into
+ * IPv6), for the one place trace asks them: AS lookups. */
+static inline void wh_addr_to_ip(const struct wh_addr *x, struct wh_ip *out)
+{
+	if (x->family == AF_INET)
+		wh_ip_from_v4(out, x->a);
+	else
+		wh_ip_from_v6(out, x->a);
+}
 void wh_addr_from_sa(const struct sockaddr *sa, struct wh_addr *out);
 /* Fill a sockaddr for x (port in host order); returns its length. */
 unsigned wh_addr_to_sa(const struct wh_addr *x, uint16_t port, struct sockaddr_storage *ss);

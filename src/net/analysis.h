@@ -73,9 +73,4 @@ struct wh_mda_graph {
 void wh_mda_graph_build(const struct wh_trace *t, const struct wh_trace_opts *o, struct wh_mda_graph *g);
 void wh_mda_graph_release(struct wh_mda_graph *g);
 
-/* Special-purpose ranges that an AS path does not map: "private", "cgnat",
- * "loopback", "link-local", "multicast", "benchmark", "documentation",
- * "unspecified", or NULL. */
-const char *wh_addr_special(const struct wh_addr *a);
-
 #endif

@@ -1,18 +1,11 @@
 /*
- * asn.h: IP address to AS number from offline data, for annotating hops.
+ * asn.h: the AS of a traceroute hop, for annotating hops and the AS path.
  *
- * Formats, recognised from the content:
- *   CAIDA prefix2as (RouteViews pfx2as)   "1.0.0.0<TAB>24<TAB>13335"; an AS
- *       field of "a_b" (several origins) or "a,b" (an AS set) keeps the first
- *   iptoasn TSV                           "start<TAB>end<TAB>asn<TAB>cc<TAB>description"
- *   DB-IP ASN CSV                         "start,end,asn,organisation"
- *   an ASN mmdb (GeoLite2-ASN, DB-IP, iptoasn's), read with libmaxminddb
- *   an IXP prefix list (--ixp-file)       "prefix/len" per line (PeeringDB ixpfx, CAIDA IXPs)
- * Lines that do not parse are reported with file and offset, counted and
- * skipped. The most specific range that holds an address wins.
- *
- * The netflow work (src/intel) reads the same formats for flows; the two
- * could share one loader later.
+ * The data is read by src/intel/geodb.h (CAIDA prefix2as, iptoasn TSV,
+ * DB-IP ASN CSV, ASN mmdb, IXP prefix lists; docs/intel-formats.md), the
+ * same reader flows uses. This is trace's view of it: hop addresses are
+ * struct wh_addr, and an AS path leaves special-purpose ranges and IXP
+ * peering LANs unmapped.
  */
 #ifndef WH_NET_ASN_H
 #define WH_NET_ASN_H
@@ -21,9 +14,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define WH_ASDB_MAX_RANGES (16u << 20)
-#define WH_ASDB_MAX_NAMES (256u << 20)
 
 struct wh_asdb;
 
@@ -35,23 +25,23 @@ struct wh_asn_info {
 
 struct wh_asdb *wh_asdb_new(void);
 void wh_asdb_free(struct wh_asdb *db);
-/* Load a file of any format above (an mmdb by its metadata marker). Returns 0 or -1 with a message. */
+/* Load a file of any format above (an mmdb by its metadata marker). Returns
+ * 0, or -1 with a message, also when the file holds no AS data. */
 int wh_asdb_load(struct wh_asdb *db, const char *path);
 /* Load an IXP prefix list. */
 int wh_asdb_load_ixp(struct wh_asdb *db, const char *path);
 /* The same from a file already open (opened before a privilege drop); fd is closed. */
 int wh_asdb_load_fd(struct wh_asdb *db, int fd, const char *path);
 int wh_asdb_load_ixp_fd(struct wh_asdb *db, int fd, const char *path);
-/* The parser behind wh_asdb_load for text formats: pure. Returns the ranges added. */
+/* The text parsers behind them: pure. Return the ranges (prefixes) added. */
 size_t wh_asdb_load_text(struct wh_asdb *db, const char *buf, size_t len, const char *source);
 size_t wh_asdb_load_ixp_text(struct wh_asdb *db, const char *buf, size_t len, const char *source);
 /*
  * Fills *out; returns 1 when the address maps to an AS. Special ranges
  * (private, CGNAT, loopback, link-local, multicast, IXP ...) are labelled
  * and private, CGNAT, loopback, link-local, multicast and IXP ranges are
- * never mapped, whatever the data says.
+ * never mapped, whatever the data says. db may be NULL (labels only).
  */
 int wh_asdb_lookup(struct wh_asdb *db, const struct wh_addr *a, struct wh_asn_info *out);
-size_t wh_asdb_size(const struct wh_asdb *db);
 
 #endif
