@@ -17,6 +17,7 @@
 #include "util/num.h"
 #include "util/xalloc.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <maxminddb.h>
@@ -39,9 +40,16 @@ struct grange {
 	const char *org;        /* "" when none */
 };
 
+/* An address as two integers in host order: compared without a call. */
+struct gkey {
+	uint64_t hi, lo;
+};
+
 struct gtable {
 	struct grange *v;
 	size_t n, cap;
+	struct gkey *start;     /* v[i].lo, packed: the bisection touches only these */
+	size_t nstart;          /* ranges indexed (sorted, linked, in start) */
 };
 
 struct wh_geodb {
@@ -66,9 +74,11 @@ void wh_geodb_free(struct wh_geodb *db)
 		return;
 	for (size_t i = 0; i < db->nmmdb; i++)
 		MMDB_close(&db->mmdb[i]);
-	free(db->as.v);
-	free(db->country.v);
-	free(db->ixp.v);
+	struct gtable *tables[] = { &db->as, &db->country, &db->ixp };
+	for (size_t i = 0; i < 3; i++) {
+		free(tables[i]->v);
+		free(tables[i]->start);
+	}
 	wh_map_release(&db->orgs);
 	wh_arena_release(&db->org_text);
 	free(db);
@@ -80,6 +90,19 @@ bool wh_geodb_empty(const struct wh_geodb *db)
 }
 
 /* ---- tables ---- */
+
+static struct gkey key_of(const struct wh_ip *ip)
+{
+	uint64_t h, l;
+	memcpy(&h, ip->b, 8);
+	memcpy(&l, ip->b + 8, 8);
+	return (struct gkey){ be64toh(h), be64toh(l) };
+}
+
+static bool key_le(struct gkey a, struct gkey b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
+}
 
 static bool table_add(struct gtable *t, const struct grange *r)
 {
@@ -101,6 +124,10 @@ static int cmp_range(const void *x, const void *y)
 static void table_index(struct gtable *t)
 {
 	qsort(t->v, t->n, sizeof(*t->v), cmp_range);
+	t->start = wh_xreallocarray(t->start, t->n ? t->n : 1, sizeof(*t->start));
+	for (size_t i = 0; i < t->n; i++)
+		t->start[i] = key_of(&t->v[i].lo);
+	t->nstart = t->n;
 	int32_t *stack = wh_xcalloc(t->n ? t->n : 1, sizeof(*stack));
 	size_t sp = 0;
 	for (size_t i = 0; i < t->n; i++) {
@@ -115,10 +142,11 @@ static void table_index(struct gtable *t)
 
 static const struct grange *table_find(const struct gtable *t, const struct wh_ip *ip)
 {
-	size_t lo = 0, hi = t->n;
+	struct gkey k = key_of(ip);
+	size_t lo = 0, hi = t->nstart;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (wh_ip_cmp(&t->v[mid].lo, ip) <= 0)
+		if (key_le(t->start[mid], k))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -128,7 +156,7 @@ static const struct grange *table_find(const struct gtable *t, const struct wh_i
 	int32_t j = (int32_t)lo - 1;
 	/* Nesting deeper than this is not routing data; give up rather than walk long. */
 	for (int guard = 0; j >= 0 && guard < 256; guard++) {
-		if (wh_ip_cmp(ip, &t->v[j].hi) <= 0)
+		if (key_le(k, key_of(&t->v[j].hi)))
 			return &t->v[j];
 		j = t->v[j].parent;
 	}
