@@ -233,13 +233,38 @@ static bool prefix_range(const char *a, size_t an, uint64_t len, struct grange *
 	return true;
 }
 
+/* One line's fields, split on a private copy, since the splitter writes and
+ * the buffer may be a read-only map: tab-separated when the line has a tab,
+ * else CSV. A line longer than LINE_MAX_BYTES is cut there. */
+struct fields {
+	char text[LINE_MAX_BYTES + 1];
+	char *f[WH_CSV_MAX_COLS];
+	size_t fl[WH_CSV_MAX_COLS];
+	size_t n;
+	char sep;
+};
+
+static void split_line(const char *line, size_t n, struct fields *fs)
+{
+	if (n > LINE_MAX_BYTES)
+		n = LINE_MAX_BYTES;
+	memcpy(fs->text, line, n);
+	fs->text[n] = '\0';
+	fs->sep = memchr(fs->text, '\t', n) ? '\t' : ',';
+	fs->n = wh_csv_split(fs->text, n, fs->sep, fs->f, fs->fl);
+}
+
 /*
  * One line's fields into *r. Returns the table the range belongs in, or
  * NULL with *why saying what is wrong with the line.
  */
-static struct gtable *parse_fields(struct wh_geodb *db, char **f, size_t *fl, size_t nf, char sep,
-				   struct grange *r, const char **why)
+static struct gtable *parse_fields(struct wh_geodb *db, const struct fields *fs, struct grange *r,
+				   const char **why)
 {
+	char *const *f = fs->f;
+	const size_t *fl = fs->fl;
+	size_t nf = fs->n;
+	char sep = fs->sep;
 	memset(r, 0, sizeof(*r));
 	r->org = "";
 	r->parent = -1;
@@ -309,17 +334,11 @@ size_t wh_geodb_parse(struct wh_geodb *db, const char *buf, size_t len, const ch
 			wh_bad_record(source, here, "line longer than %d bytes", LINE_MAX_BYTES);
 			continue;
 		}
-		/* The splitter writes into the line: work on a copy, the buffer may be a read-only map. */
-		char tmp[LINE_MAX_BYTES + 1];
-		memcpy(tmp, line, n);
-		tmp[n] = '\0';
-		char sep = memchr(tmp, '\t', n) ? '\t' : ',';
-		char *f[WH_CSV_MAX_COLS];
-		size_t fl[WH_CSV_MAX_COLS];
-		size_t nf = wh_csv_split(tmp, n, sep, f, fl);
+		struct fields fs;
+		split_line(line, n, &fs);
 		struct grange r;
 		const char *why = NULL;
-		struct gtable *t = parse_fields(db, f, fl, nf, sep, &r, &why);
+		struct gtable *t = parse_fields(db, &fs, &r, &why);
 		if (!t) {
 			wh_bad_record(source, here, "%s", why);
 			continue;
@@ -378,21 +397,15 @@ size_t wh_geodb_parse_ixp(struct wh_geodb *db, const char *buf, size_t len, cons
 
 bool wh_geodb_line_shape(const char *line, size_t n)
 {
-	char tmp[256];
-	size_t tl = n < sizeof(tmp) - 1 ? n : sizeof(tmp) - 1;
-	memcpy(tmp, line, tl);
-	tmp[tl] = '\0';
-	char sep = memchr(tmp, '\t', tl) ? '\t' : ',';
-	char *f[WH_CSV_MAX_COLS];
-	size_t fl[WH_CSV_MAX_COLS];
-	size_t nf = wh_csv_split(tmp, tl, sep, f, fl);
+	struct fields fs;
+	split_line(line, n, &fs);
 	struct wh_ip ip;
-	if (nf < 3 || !wh_ip_parse(f[0], fl[0], &ip))
+	if (fs.n < 3 || !wh_ip_parse(fs.f[0], fs.fl[0], &ip))
 		return false;
-	if (wh_ip_parse(f[1], fl[1], &ip))
+	if (wh_ip_parse(fs.f[1], fs.fl[1], &ip))
 		return true;    /* start, end, ... */
 	uint32_t asn;
-	return sep == '\t' && nf == 3 && is_digits(f[1], fl[1]) && parse_asn(f[2], fl[2], &asn);
+	return fs.sep == '\t' && fs.n == 3 && is_digits(fs.f[1], fs.fl[1]) && parse_asn(fs.f[2], fs.fl[2], &asn);
 }
 
 /* ---- MaxMind databases ---- */
