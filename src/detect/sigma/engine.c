@@ -2134,6 +2134,7 @@ static void new_epoch(struct wh_sigma *s)
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
 		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
+		s->ip_epoch = 0;
 		s->epoch = 1;
 	}
 }

@@ -277,6 +277,13 @@ struct wh_sigma {
 	uint32_t seg_cap;
 	char convbuf[64 * 32];
 	uint32_t convused;
+	/* the last address parsed for a cidr leaf, this event (value.c) */
+	const char *ip_v;
+	size_t ip_n;
+	uint32_t ip_epoch;
+	bool ip_ok;
+	uint8_t ip_af;
+	uint8_t ip_a[16];
 	/* correlations */
 	struct sg_corr **corrs;
 	uint32_t ncorrs_all, corrs_all_cap;
