@@ -1,60 +1,14 @@
 #include "read/json_scan.h"
+#include "util/jsonspan.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /* 1: whitespace */
 static const uint8_t ws_tab[256] = { [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1 };
-
-/* Bytes that end the fast path inside a string: quote, backslash, controls, non-ASCII. */
-static const uint8_t str_stop[256] = {
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-	R16(1), R16(1),                                             /* 0x00-0x1f */
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,             /* 0x20-0x2f: '"' */
-	R16(0), R16(0),                                             /* 0x30-0x4f */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,             /* 0x50-0x5f: '\\' */
-	R16(0), R16(0),                                             /* 0x60-0x7f */
-	R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), /* 0x80-0xff */
-#undef R16
-};
-
-/*
- * The first index at or after i (below n) whose byte ends the fast path of a
- * string: a quote, a backslash, a control character or a non-ASCII byte; n
- * when there is none. Most of a log line is string bodies, so this is the
- * scanner's inner loop: with SSE2 (every x86-64) it looks at 16 bytes at a
- * time, and a signed compare with 0x20 catches both the controls and the
- * bytes >= 0x80 at once. It never reads at or past n.
- */
-static inline size_t str_span(const unsigned char *b, size_t i, size_t n)
-{
-#if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-		      space = _mm_set1_epi8(0x20);
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-					 _mm_cmplt_epi8(v, space));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask)
-			return i + (size_t)__builtin_ctz(mask);
-		i += 16;
-	}
-#else
-	while (i + 4 <= n && !str_stop[b[i]] && !str_stop[b[i + 1]] && !str_stop[b[i + 2]] &&
-	       !str_stop[b[i + 3]])
-		i += 4;
-#endif
-	while (i < n && !str_stop[b[i]])
-		i++;
-	return i;
-}
 
 struct scan {
 	const char *b;
@@ -99,7 +53,7 @@ static int scan_string(struct scan *s, uint32_t *off, uint32_t *len, uint8_t *es
 	*esc = 0;
 	*off = (uint32_t)i;
 	for (;;) {
-		i = str_span(b, i, n);
+		i = wh_json_plain_span(b, i, n);
 		if (i >= n)
 			return need_more(s);
 		unsigned c = b[i];

@@ -1,4 +1,5 @@
 #include "report/emit.h"
+#include "util/jsonspan.h"
 #include "util/utf8.h"
 #include "util/wtime.h"
 #include "util/xalloc.h"
@@ -6,9 +7,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 void wh_emit_buffer(FILE *out)
 {
@@ -18,49 +16,11 @@ void wh_emit_buffer(FILE *out)
 	setvbuf(out, buf, _IOFBF, 1 << 20);
 }
 
-/* 0: as is; 1: needs an escape; 2: non-ASCII */
-static const uint8_t json_class[256] = {
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-	R16(1), R16(1),
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	R16(0), R16(0),
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-	R16(0), R16(0),
-	R16(2), R16(2), R16(2), R16(2), R16(2), R16(2), R16(2), R16(2),
-#undef R16
-};
-
-/*
- * The first index at or after i (below n) whose byte is not copied as it is:
- * a quote, a backslash, a control character or a non-ASCII byte. SSE2 (every
- * x86-64) looks at 16 bytes at a time; a signed compare with 0x20 catches the
- * controls and the bytes >= 0x80 together. Never reads at or past n.
- */
-static inline size_t plain_span(const unsigned char *p, size_t i, size_t n)
-{
-#if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-		      space = _mm_set1_epi8(0x20);
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-					 _mm_cmplt_epi8(v, space));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask)
-			return i + (size_t)__builtin_ctz(mask);
-		i += 16;
-	}
-#endif
-	while (i < n && json_class[p[i]] == 0)
-		i++;
-	return i;
-}
-
 /* One byte or UTF-8 sequence at p[0] that plain_span stopped at; at most 6 bytes out. */
 static inline size_t escape_one(char *o, const unsigned char *p, size_t avail, size_t *used)
 {
 	unsigned c = p[0];
-	if (json_class[c] == 2) {
+	if (wh_json_byte_class[c] == 2) {
 		int l = wh_utf8_seq(p, avail);   /* a sequence cut short is invalid here */
 		if (l > 0) {
 			memcpy(o, p, (size_t)l);
@@ -95,7 +55,7 @@ size_t wh_json_escape(char *dst, const char *s, size_t n)
 	size_t o = 0, i = 0;
 	dst[o++] = '"';
 	while (i < n) {
-		size_t j = plain_span(p, i, n);
+		size_t j = wh_json_plain_span(p, i, n);
 		memcpy(dst + o, p + i, j - i);
 		o += j - i;
 		i = j;
@@ -133,7 +93,7 @@ void wh_emit_json_str(FILE *out, const char *s, size_t n)
 		size_t lim = i + (sizeof(buf) - o - 6);
 		if (lim > n)
 			lim = n;
-		size_t j = plain_span(p, i, lim);
+		size_t j = wh_json_plain_span(p, i, lim);
 		memcpy(buf + o, p + i, j - i);
 		o += j - i;
 		i = j;
