@@ -162,24 +162,37 @@ static int detail_names(const struct wh_sigma_rule *r, const char **want, size_t
  * pass over the event's fields: a hit on a wide event would otherwise
  * search the fields once per name.
  */
+/* The fields a finding names its process by, found in the same pass. */
+enum { P_IMAGE, P_NEWPROC, P_GUID, P_PID, P_COUNT };
+static const char *const proc_names[P_COUNT] = { "Image", "NewProcessName", "ProcessGuid", "ProcessId" };
+
 static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
-			const struct wh_event *ev)
+			const struct wh_event *ev, const char *proc[P_COUNT])
 {
-	const char *want[64], *val[64];
-	size_t wlen[64];
+	const char *want[64 + P_COUNT], *val[64 + P_COUNT];
+	size_t wlen[64 + P_COUNT];
 	int nw = detail_names(r, want, wlen, 64);
 	if (nw < 0) {
 		add_details_by_name(l, f, r, ev);   /* a rule with very many fields */
+		for (int k = 0; k < P_COUNT; k++)
+			proc[k] = wh_event_get(ev, proc_names[k]);
 		return;
 	}
-	for (int w = 0; w < nw; w++)
+	for (int k = 0; k < P_COUNT; k++) {
+		want[nw + k] = proc_names[k];
+		wlen[nw + k] = strlen(proc_names[k]);
+	}
+	int nall = nw + P_COUNT;
+	for (int w = 0; w < nall; w++)
 		val[w] = NULL;
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *fl = &ev->fields[i];
-		for (int w = 0; w < nw; w++)
+		for (int w = 0; w < nall; w++)
 			if (!val[w] && wlen[w] == fl->nlen && memcmp(want[w], fl->name, fl->nlen) == 0)
 				val[w] = fl->value;
 	}
+	for (int k = 0; k < P_COUNT; k++)
+		proc[k] = val[nw + k];
 	const char *done[MAX_DETAILS];
 	uint32_t nd = 0;
 	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
@@ -271,14 +284,13 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	}
 	wh_finding_add_evidence(l, f, wh_intern_str(&c->strings, ev->source), ev->offset, ev->record, ev->time);
 	wh_finding_add_detail(l, f, "EventID", wh_findings_fmt(l, "%d", ev->event_id));
-	add_details(l, f, r, ev);
-	const char *img = wh_event_get(ev, "Image");
-	if (!img)
-		img = wh_event_get(ev, "NewProcessName");
+	const char *proc[P_COUNT];
+	add_details(l, f, r, ev, proc);
+	const char *img = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
 	f->image = img ? wh_findings_str(l, img) : NULL;
-	const char *guid = wh_event_get(ev, "ProcessGuid");
+	const char *guid = proc[P_GUID];
 	f->process_guid = guid ? wh_findings_str(l, guid) : NULL;
-	const char *pid = wh_event_get(ev, "ProcessId");
+	const char *pid = proc[P_PID];
 	uint64_t p;
 	if (pid && wh_parse_u64(pid, strlen(pid), &p))
 		f->pid = p;
