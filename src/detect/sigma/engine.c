@@ -297,6 +297,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->or_epoch);
 	free(s->rec);
 	free(s->rec_stamp);
+	free(s->pend);
 	free(s->lit);
 	free(s->lit_pool);
 	free(s->rule_hit);
@@ -2081,24 +2082,46 @@ static void replay(struct wh_sigma *s, const struct sg_memo *m)
  * seen before, else by the equality table and a Hyperscan scan (then
  * remembered). Every leaf found is marked for this event.
  */
-static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fielddb *d, const char *v, uint32_t n)
+/* One value to decide: its memo slot is looked up after all of the
+ * event's values have been hashed and their slots fetched, so that the
+ * cache misses of a dozen lookups overlap instead of following each other. */
+struct sg_pending {
+	uint32_t fid;
+	uint32_t n;
+	const char *v;
+	uint64_t h;              /* 0: not through the memo */
+};
+
+/* Hash the value and fetch its slot, when the field uses the memo. A field
+ * whose values rarely repeat (file hashes, temporary names) would only pay
+ * for hashing and storing them: after SG_MEMO_TRIAL tries with fewer than
+ * one hit in 8, its values skip the memo, all but one in 64 that keep the
+ * count honest. */
+static void scan_prepare(struct wh_sigma *s, struct sg_pending *p)
 {
-	struct sg_memo *m = NULL;
-	uint64_t h = 0;
-	/* A field whose values rarely repeat (file hashes, temporary names)
-	 * would only pay for hashing and storing them: after SG_MEMO_TRIAL
-	 * tries with fewer than one hit in 8, its values skip the memo, all
-	 * but one in 64 that keep the count honest. */
-	struct sg_field *fd = &s->fields[scan];
-	if (n <= SG_MEMO_MAX_VALUE && (!fd->memo_off || (++fd->memo_skip & 63) == 0)) {
+	struct sg_field *fd = &s->fields[p->fid];
+	p->h = 0;
+	if (p->n <= SG_MEMO_MAX_VALUE && (!fd->memo_off || (++fd->memo_skip & 63) == 0)) {
 		if (++fd->memo_tries >= SG_MEMO_TRIAL) {
 			fd->memo_off = fd->memo_hits * 8 < fd->memo_tries;
 			fd->memo_tries = fd->memo_hits = 0;
 		}
-		h = value_hash(scan, v, n);
+		p->h = value_hash(p->fid, p->v, p->n);
+		__builtin_prefetch(&s->memo[p->h & (SG_MEMO_SLOTS - 1)]);
+	}
+}
+
+static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
+{
+	uint32_t scan = p->fid, n = p->n;
+	const char *v = p->v;
+	const struct sg_fielddb *d = s->fields[scan].db;
+	struct sg_memo *m = NULL;
+	uint64_t h = p->h;
+	if (h) {
 		m = &s->memo[h & (SG_MEMO_SLOTS - 1)];
 		if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
-			fd->memo_hits++;
+			s->fields[scan].memo_hits++;
 			replay(s, m);
 			return;
 		}
@@ -2152,6 +2175,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	s->cur_ev = ev;
 	s->cur_view = view;
 	s->ncand = 0;
+	s->npend = 0;
 	s->nfvals = 0;
 	s->convused = 0;
 	if (!view->shape) {
@@ -2171,8 +2195,19 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		 * could only mark leaves nobody will look at */
 		if (!fd->scanned || f->vlen == 0 || !((view->scan[fid / 64] >> (fid % 64)) & 1))
 			continue;
-		scan_value(s, fid, fd->db, f->value, f->vlen);
+		WH_GROW(s->pend, s->npend + 1, s->pend_cap);
+		struct sg_pending *p = &s->pend[s->npend++];
+		p->fid = fid;
+		p->v = f->value;
+		p->n = f->vlen;
+		scan_prepare(s, p);
 	}
+	/* the slots are on their way; their values too */
+	for (uint32_t i = 0; i < s->npend; i++)
+		if (s->pend[i].h)
+			__builtin_prefetch(s->memo[s->pend[i].h & (SG_MEMO_SLOTS - 1)].data);
+	for (uint32_t i = 0; i < s->npend; i++)
+		scan_value(s, &s->pend[i]);
 	if (view->kwdb && view->kwdb->db)
 		scan_keywords(s, view->kwdb, ev);
 	for (uint32_t i = 0; i < view->nalways; i++)

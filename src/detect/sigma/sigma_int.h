@@ -199,6 +199,7 @@ struct sg_field {
 struct sg_view;
 struct sg_memo;
 struct sg_kwdb;
+struct sg_pending;
 
 struct wh_sigma {
 	struct wh_arena arena;              /* rules, leaves, nodes: everything that lives as long as the set */
@@ -269,6 +270,8 @@ struct wh_sigma {
 	uint32_t *rec_stamp;
 	uint32_t rec_no;
 	struct sg_memo *memo;               /* SG_MEMO_SLOTS: see engine.c */
+	struct sg_pending *pend;            /* this event's values to decide */
+	uint32_t npend, pend_cap;
 	struct sg_kwdb **kwdbs;
 	uint32_t nkwdbs, kwdbs_cap;
 	char *cat;                          /* an event's values joined, for the keyword scan */
