@@ -216,6 +216,26 @@ static void test_field_shapes(void **st)
 	wh_sigma_free(s);
 }
 
+/* Only the fields some rule of the view looks at are bound: those of
+ * null and exists tests, of a fieldref's other side, and of leaves under
+ * a negation count too. */
+static void test_bound_fields(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("b1", "  sel:\n    Image|endswith: '\\a.exe'\n    Gone: null\n  condition: sel") "---\n"
+				  RULE("b2", "  sel:\n    Image|endswith: '\\a.exe'\n    User|fieldref: Owner\n  condition: sel") "---\n"
+				  RULE("b3", "  sel:\n    Image|endswith: '\\a.exe'\n  f:\n    Tag|exists: true\n  condition: sel and not f"));
+	struct hits h = run(s, PROC("Image", "C:\\a.exe", "User", "bob", "Owner", "bob"));
+	assert_true(hit(&h, "b1"));
+	assert_true(hit(&h, "b2"));
+	assert_true(hit(&h, "b3"));
+	h = run(s, PROC("Image", "C:\\a.exe", "Gone", "x", "User", "bob", "Owner", "eve", "Tag", ""));
+	assert_false(hit(&h, "b1"));
+	assert_false(hit(&h, "b2"));
+	assert_false(hit(&h, "b3"));
+	wh_sigma_free(s);
+}
+
 /* Views are known again by their channel as written; a channel in other
  * case is the same logsource. */
 static void test_recent_views(void **st)
@@ -479,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_keyword_with_separator_byte),
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_field_shapes),
+		cmocka_unit_test(test_bound_fields),
 		cmocka_unit_test(test_recent_views),
 		cmocka_unit_test(test_long_literals),
 		cmocka_unit_test(test_trigger_groups),

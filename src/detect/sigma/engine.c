@@ -121,6 +121,7 @@ struct sg_view {
 	bool keywords;           /* some allowed unit searches keywords */
 	const struct sg_fielddb *kwdb;   /* their literals, or NULL */
 	uint64_t *scan;          /* bit per field: some allowed unit has literals there */
+	uint64_t *need;          /* bit per field: some allowed unit looks at it */
 	/* what the view was made for, to know it again without building a key */
 	int32_t event_id;
 	uint8_t kind;
@@ -203,6 +204,7 @@ static void view_free(struct sg_view *v)
 {
 	free(v->allowed);
 	free(v->scan);
+	free(v->need);
 	free(v->always);
 	free(v->format);
 	free(v->channel);
@@ -280,6 +282,7 @@ void wh_sigma_free(struct wh_sigma *s)
 		free(s->units[i].fields);
 		free(s->units[i].kwleaves);
 		free(s->units[i].checks);
+		free(s->units[i].allfields);
 	}
 	free(s->units);
 	free(s->entries);
@@ -1265,6 +1268,15 @@ static int cmp_leaf_field(const void *a, const void *b)
 	return x->field < y->field ? -1 : x->field > y->field;
 }
 
+static void add_field(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t f)
+{
+	for (uint32_t k = 0; k < *n; k++)
+		if ((*v)[k] == f)
+			return;
+	WH_GROW(*v, *n + 1, *cap);
+	(*v)[(*n)++] = f;
+}
+
 /* Walk a unit's tree: note keyword leaves, and give OR nodes with literal
  * children an id that the scan can mark. */
 static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *u)
@@ -1272,6 +1284,11 @@ static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *
 	if (n->op == SG_N_LEAF) {
 		const struct sg_leaf *l = n->leaf;
 		u->keywords |= l->keyword;
+		if (!l->keyword) {
+			add_field(&u->allfields, &u->nallfields, &u->allfields_cap, l->field);
+			if (l->kind == SG_K_FIELDREF)
+				add_field(&u->allfields, &u->nallfields, &u->allfields_cap, l->fref_field);
+		}
 		if (l->keyword) {
 			uint32_t id = is_literal(l) ? l->id : l->hint;
 			if (id != SG_NONE) {
@@ -1471,6 +1488,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 	size_t words = (s->nunits + 63) / 64 + 1;
 	v->allowed = wh_xcalloc(words, sizeof(uint64_t));
 	v->scan = wh_xcalloc(s->nfields / 64 + 1, sizeof(uint64_t));
+	v->need = wh_xcalloc(s->nfields / 64 + 1, sizeof(uint64_t));
 	bool *tmatch = wh_xcalloc(s->ntargets + 1, 1);
 	for (uint32_t t = 0; t < s->ntargets; t++) {
 		const struct sg_target *tg = &s->targets[t];
@@ -1500,6 +1518,8 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		}
 		for (uint32_t k = 0; k < un->nfields; k++)
 			v->scan[un->fields[k] / 64] |= 1ull << (un->fields[k] % 64);
+		for (uint32_t k = 0; k < un->nallfields; k++)
+			v->need[un->allfields[k] / 64] |= 1ull << (un->allfields[k] % 64);
 		if (un->always) {
 			WH_GROW(v->always, v->nalways + 1, cap);
 			v->always[v->nalways++] = u;
@@ -2187,7 +2207,8 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
 		uint32_t fid = field_lookup(s, view, i, f);
-		if (fid == SG_NONE)
+		/* a field no rule of this view looks at is not bound */
+		if (fid == SG_NONE || !((view->need[fid / 64] >> (fid % 64)) & 1))
 			continue;
 		bind_field(s, fid, f->value, f->vlen);
 		const struct sg_field *fd = &s->fields[fid];

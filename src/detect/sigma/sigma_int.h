@@ -164,6 +164,8 @@ struct sg_unit {
 	uint32_t neventids;
 	uint32_t *kwleaves;      /* keyword literal leaves in its tree (may repeat) */
 	uint32_t nkwleaves, kwleaves_cap;
+	uint32_t *allfields;     /* every field its tree looks at (not keywords) */
+	uint32_t nallfields, allfields_cap;
 	uint32_t *checks;        /* trigger groups checked before evaluating: n, n leaf ids, ... */
 	uint32_t nchecks;
 };
