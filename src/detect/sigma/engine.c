@@ -155,6 +155,7 @@ struct sg_shape {
 #define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
 #define SG_MEMO_MAX_LEAVES 256
 #define SG_MEMO_MAX_EFFECTS 4096
+#define SG_MEMO_BUDGET (32u << 20)  /* bytes of all entries together */
 #define SG_MEMO_TRIAL 1024
 
 struct sg_memo {
@@ -2054,8 +2055,12 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	uint32_t voff = (n + 3) & ~3u;
 	uint32_t need = voff + (nl + no + nt) * (uint32_t)sizeof(uint32_t);
 	if (need > m->cap) {
+		uint32_t cap = need < 64 ? 64 : need;
+		if (s->memo_bytes - m->cap + cap > SG_MEMO_BUDGET)
+			return false;
+		s->memo_bytes = s->memo_bytes - m->cap + cap;
 		free(m->data);
-		m->cap = need < 64 ? 64 : need;
+		m->cap = cap;
 		m->data = wh_xmalloc(m->cap);
 	}
 	memcpy(m->data, v, n);
