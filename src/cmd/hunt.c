@@ -109,8 +109,27 @@ struct hunt_ctx {
 static const char *const always_fields[] = { "Image", "CommandLine", "TargetFilename", "ImageLoaded",
 					     "DestinationIp", "QueryName", "TargetObject", "NewProcessName" };
 
+/* A single-event finding's details and evidence, pointing at the event's
+ * own strings: the finding is rendered before the next event, so nothing
+ * needs copying. */
+struct finding_buf {
+	struct wh_kv det[MAX_DETAILS + 1];
+	struct wh_evref evidence;
+	char eid[16];
+};
+
+static void put_detail(struct wh_finding *f, struct finding_buf *fb, const char *key, const char *value)
+{
+	if (f->ndetails < MAX_DETAILS + 1) {
+		fb->det[f->ndetails].key = key;
+		fb->det[f->ndetails].value = value;
+		f->details = fb->det;
+		f->ndetails++;
+	}
+}
+
 /* The details one name at a time (any number of names). */
-static void add_details_by_name(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
+static void add_details_by_name(struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
 				const struct wh_event *ev)
 {
 	const char *done[MAX_DETAILS];
@@ -127,7 +146,7 @@ static void add_details_by_name(struct wh_findings *l, struct wh_finding *f, con
 			const char *v = seen ? NULL : wh_event_get(ev, name);
 			if (!v)
 				continue;
-			wh_finding_add_detail(l, f, name, v);
+			put_detail(f, fb, name, v);
 			done[nd++] = name;
 		}
 	}
@@ -162,24 +181,37 @@ static int detail_names(const struct wh_sigma_rule *r, const char **want, size_t
  * pass over the event's fields: a hit on a wide event would otherwise
  * search the fields once per name.
  */
-static void add_details(struct wh_findings *l, struct wh_finding *f, const struct wh_sigma_rule *r,
-			const struct wh_event *ev)
+/* The fields a finding names its process by, found in the same pass. */
+enum { P_IMAGE, P_NEWPROC, P_GUID, P_PID, P_COUNT };
+static const char *const proc_names[P_COUNT] = { "Image", "NewProcessName", "ProcessGuid", "ProcessId" };
+
+static void add_details(struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
+			const struct wh_event *ev, const char *proc[P_COUNT])
 {
-	const char *want[64], *val[64];
-	size_t wlen[64];
+	const char *want[64 + P_COUNT], *val[64 + P_COUNT];
+	size_t wlen[64 + P_COUNT];
 	int nw = detail_names(r, want, wlen, 64);
 	if (nw < 0) {
-		add_details_by_name(l, f, r, ev);   /* a rule with very many fields */
+		add_details_by_name(fb, f, r, ev);   /* a rule with very many fields */
+		for (int k = 0; k < P_COUNT; k++)
+			proc[k] = wh_event_get(ev, proc_names[k]);
 		return;
 	}
-	for (int w = 0; w < nw; w++)
+	for (int k = 0; k < P_COUNT; k++) {
+		want[nw + k] = proc_names[k];
+		wlen[nw + k] = strlen(proc_names[k]);
+	}
+	int nall = nw + P_COUNT;
+	for (int w = 0; w < nall; w++)
 		val[w] = NULL;
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *fl = &ev->fields[i];
-		for (int w = 0; w < nw; w++)
+		for (int w = 0; w < nall; w++)
 			if (!val[w] && wlen[w] == fl->nlen && memcmp(want[w], fl->name, fl->nlen) == 0)
 				val[w] = fl->value;
 	}
+	for (int k = 0; k < P_COUNT; k++)
+		proc[k] = val[nw + k];
 	const char *done[MAX_DETAILS];
 	uint32_t nd = 0;
 	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
@@ -190,7 +222,7 @@ static void add_details(struct wh_findings *l, struct wh_finding *f, const struc
 			seen |= strcasecmp(done[k], want[w]) == 0;
 		if (seen)
 			continue;
-		wh_finding_add_detail(l, f, want[w], val[w]);
+		put_detail(f, fb, want[w], val[w]);
 		done[nd++] = want[w];
 	}
 }
@@ -225,7 +257,7 @@ static void csv_row(FILE *o, const struct wh_finding *f);
 static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host);
 
 /* A finding for the hit, in the scratch list. */
-static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigma_hit *h)
+static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigma_hit *h, struct finding_buf *fb)
 {
 	const struct wh_sigma_rule *r = h->rule;
 	struct wh_findings *l = &c->findings;
@@ -269,16 +301,17 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	} else {
 		f->explanation = m->explanation;
 	}
-	wh_finding_add_evidence(l, f, wh_intern_str(&c->strings, ev->source), ev->offset, ev->record, ev->time);
-	wh_finding_add_detail(l, f, "EventID", wh_findings_fmt(l, "%d", ev->event_id));
-	add_details(l, f, r, ev);
-	const char *img = wh_event_get(ev, "Image");
-	if (!img)
-		img = wh_event_get(ev, "NewProcessName");
-	f->image = img ? wh_findings_str(l, img) : NULL;
-	const char *guid = wh_event_get(ev, "ProcessGuid");
-	f->process_guid = guid ? wh_findings_str(l, guid) : NULL;
-	const char *pid = wh_event_get(ev, "ProcessId");
+	fb->evidence = (struct wh_evref){ ev->source, ev->offset, ev->record, ev->time };
+	f->evidence = &fb->evidence;
+	f->nevidence = 1;
+	f->time = f->time_end = ev->time;
+	snprintf(fb->eid, sizeof(fb->eid), "%d", ev->event_id);
+	put_detail(f, fb, "EventID", fb->eid);
+	const char *proc[P_COUNT];
+	add_details(fb, f, r, ev, proc);
+	f->image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
+	f->process_guid = proc[P_GUID];
+	const char *pid = proc[P_PID];
 	uint64_t p;
 	if (pid && wh_parse_u64(pid, strlen(pid), &p))
 		f->pid = p;
@@ -289,7 +322,8 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 static void on_hit(const struct wh_sigma_hit *h, void *arg)
 {
 	struct hunt_ctx *c = arg;
-	const struct wh_finding *f = build_finding(c, h);
+	struct finding_buf fb;
+	const struct wh_finding *f = build_finding(c, h, &fb);
 	c->hits++;
 	if (c->fail_on >= 0 && (int)f->severity >= c->fail_on)
 		c->failed = true;

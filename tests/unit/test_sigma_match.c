@@ -216,6 +216,26 @@ static void test_field_shapes(void **st)
 	wh_sigma_free(s);
 }
 
+/* Only the fields some rule of the view looks at are bound: those of
+ * null and exists tests, of a fieldref's other side, and of leaves under
+ * a negation count too. */
+static void test_bound_fields(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("b1", "  sel:\n    Image|endswith: '\\a.exe'\n    Gone: null\n  condition: sel") "---\n"
+				  RULE("b2", "  sel:\n    Image|endswith: '\\a.exe'\n    User|fieldref: Owner\n  condition: sel") "---\n"
+				  RULE("b3", "  sel:\n    Image|endswith: '\\a.exe'\n  f:\n    Tag|exists: true\n  condition: sel and not f"));
+	struct hits h = run(s, PROC("Image", "C:\\a.exe", "User", "bob", "Owner", "bob"));
+	assert_true(hit(&h, "b1"));
+	assert_true(hit(&h, "b2"));
+	assert_true(hit(&h, "b3"));
+	h = run(s, PROC("Image", "C:\\a.exe", "Gone", "x", "User", "bob", "Owner", "eve", "Tag", ""));
+	assert_false(hit(&h, "b1"));
+	assert_false(hit(&h, "b2"));
+	assert_false(hit(&h, "b3"));
+	wh_sigma_free(s);
+}
+
 /* Views are known again by their channel as written; a channel in other
  * case is the same logsource. */
 static void test_recent_views(void **st)
@@ -386,6 +406,35 @@ static void test_numbers_by_table(void **st)
 	wh_sigma_free(s);
 }
 
+/* A value's address is parsed once per event for all the networks of a
+ * rule: events one after the other (whose values may sit at the same
+ * place in memory), two address fields in one event, IPv4 written as
+ * IPv6, scoped IPv6. */
+static void test_cidr_lists(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("c1", "  sel:\n    Initiated: 'true'\n  private:\n    DestinationIp|cidr:\n"
+					     "      - 10.0.0.0/8\n      - 172.16.0.0/12\n      - 192.168.0.0/16\n"
+					     "      - 'fe80::/10'\n      - 'fc00::/7'\n  src:\n    SourceIp|cidr: 10.20.0.0/16\n"
+					     "  condition: sel and src and not private"));
+	static const struct {
+		const char *dst, *src;
+		bool hit;
+	} c[] = { { "10.1.2.3", "10.20.1.1", false },      { "8.8.8.8", "10.20.1.1", true },
+		  { "172.31.0.1", "10.20.1.1", false },    { "172.32.0.1", "10.20.1.1", true },
+		  { "::ffff:10.0.0.1", "10.20.1.1", false }, { "::ffff:8.8.4.4", "10.20.1.1", true },
+		  { "fe80::1%12", "10.20.1.1", false },     { "2001:db8::1", "10.20.1.1", true },
+		  { "8.8.8.8", "10.21.1.1", false },        { "not an address", "10.20.1.1", true },
+		  { "192.168.1.1", "10.20.9.9", false } };
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			struct hits h = run(s, PROC("Initiated", "true", "SourceIp", c[i].src, "DestinationIp", c[i].dst));
+			if (hit(&h, "c1") != c[i].hit)
+				fail_msg("%s from %s", c[i].dst, c[i].src);
+		}
+	wh_sigma_free(s);
+}
+
 static void relit(const char *re, bool caseless, const char *want)
 {
 	char out[256];
@@ -450,10 +499,12 @@ int main(void)
 		cmocka_unit_test(test_keyword_with_separator_byte),
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_field_shapes),
+		cmocka_unit_test(test_bound_fields),
 		cmocka_unit_test(test_recent_views),
 		cmocka_unit_test(test_long_literals),
 		cmocka_unit_test(test_trigger_groups),
 		cmocka_unit_test(test_numbers_by_table),
+		cmocka_unit_test(test_cidr_lists),
 		cmocka_unit_test(test_regex_literal),
 		cmocka_unit_test(test_regex_prefilter),
 	};

@@ -121,6 +121,7 @@ struct sg_view {
 	bool keywords;           /* some allowed unit searches keywords */
 	const struct sg_fielddb *kwdb;   /* their literals, or NULL */
 	uint64_t *scan;          /* bit per field: some allowed unit has literals there */
+	uint64_t *need;          /* bit per field: some allowed unit looks at it */
 	/* what the view was made for, to know it again without building a key */
 	int32_t event_id;
 	uint8_t kind;
@@ -154,6 +155,7 @@ struct sg_shape {
 #define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
 #define SG_MEMO_MAX_LEAVES 256
 #define SG_MEMO_MAX_EFFECTS 4096
+#define SG_MEMO_BUDGET (32u << 20)  /* bytes of all entries together */
 #define SG_MEMO_TRIAL 1024
 
 struct sg_memo {
@@ -203,6 +205,7 @@ static void view_free(struct sg_view *v)
 {
 	free(v->allowed);
 	free(v->scan);
+	free(v->need);
 	free(v->always);
 	free(v->format);
 	free(v->channel);
@@ -280,6 +283,7 @@ void wh_sigma_free(struct wh_sigma *s)
 		free(s->units[i].fields);
 		free(s->units[i].kwleaves);
 		free(s->units[i].checks);
+		free(s->units[i].allfields);
 	}
 	free(s->units);
 	free(s->entries);
@@ -297,6 +301,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->or_epoch);
 	free(s->rec);
 	free(s->rec_stamp);
+	free(s->pend);
 	free(s->lit);
 	free(s->lit_pool);
 	free(s->rule_hit);
@@ -1264,6 +1269,15 @@ static int cmp_leaf_field(const void *a, const void *b)
 	return x->field < y->field ? -1 : x->field > y->field;
 }
 
+static void add_field(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t f)
+{
+	for (uint32_t k = 0; k < *n; k++)
+		if ((*v)[k] == f)
+			return;
+	WH_GROW(*v, *n + 1, *cap);
+	(*v)[(*n)++] = f;
+}
+
 /* Walk a unit's tree: note keyword leaves, and give OR nodes with literal
  * children an id that the scan can mark. */
 static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *u)
@@ -1271,6 +1285,11 @@ static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *
 	if (n->op == SG_N_LEAF) {
 		const struct sg_leaf *l = n->leaf;
 		u->keywords |= l->keyword;
+		if (!l->keyword) {
+			add_field(&u->allfields, &u->nallfields, &u->allfields_cap, l->field);
+			if (l->kind == SG_K_FIELDREF)
+				add_field(&u->allfields, &u->nallfields, &u->allfields_cap, l->fref_field);
+		}
 		if (l->keyword) {
 			uint32_t id = is_literal(l) ? l->id : l->hint;
 			if (id != SG_NONE) {
@@ -1470,6 +1489,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 	size_t words = (s->nunits + 63) / 64 + 1;
 	v->allowed = wh_xcalloc(words, sizeof(uint64_t));
 	v->scan = wh_xcalloc(s->nfields / 64 + 1, sizeof(uint64_t));
+	v->need = wh_xcalloc(s->nfields / 64 + 1, sizeof(uint64_t));
 	bool *tmatch = wh_xcalloc(s->ntargets + 1, 1);
 	for (uint32_t t = 0; t < s->ntargets; t++) {
 		const struct sg_target *tg = &s->targets[t];
@@ -1499,6 +1519,8 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		}
 		for (uint32_t k = 0; k < un->nfields; k++)
 			v->scan[un->fields[k] / 64] |= 1ull << (un->fields[k] % 64);
+		for (uint32_t k = 0; k < un->nallfields; k++)
+			v->need[un->allfields[k] / 64] |= 1ull << (un->allfields[k] % 64);
 		if (un->always) {
 			WH_GROW(v->always, v->nalways + 1, cap);
 			v->always[v->nalways++] = u;
@@ -2033,8 +2055,12 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	uint32_t voff = (n + 3) & ~3u;
 	uint32_t need = voff + (nl + no + nt) * (uint32_t)sizeof(uint32_t);
 	if (need > m->cap) {
+		uint32_t cap = need < 64 ? 64 : need;
+		if (s->memo_bytes - m->cap + cap > SG_MEMO_BUDGET)
+			return false;
+		s->memo_bytes = s->memo_bytes - m->cap + cap;
 		free(m->data);
-		m->cap = need < 64 ? 64 : need;
+		m->cap = cap;
 		m->data = wh_xmalloc(m->cap);
 	}
 	memcpy(m->data, v, n);
@@ -2081,24 +2107,46 @@ static void replay(struct wh_sigma *s, const struct sg_memo *m)
  * seen before, else by the equality table and a Hyperscan scan (then
  * remembered). Every leaf found is marked for this event.
  */
-static void scan_value(struct wh_sigma *s, uint32_t scan, const struct sg_fielddb *d, const char *v, uint32_t n)
+/* One value to decide: its memo slot is looked up after all of the
+ * event's values have been hashed and their slots fetched, so that the
+ * cache misses of a dozen lookups overlap instead of following each other. */
+struct sg_pending {
+	uint32_t fid;
+	uint32_t n;
+	const char *v;
+	uint64_t h;              /* 0: not through the memo */
+};
+
+/* Hash the value and fetch its slot, when the field uses the memo. A field
+ * whose values rarely repeat (file hashes, temporary names) would only pay
+ * for hashing and storing them: after SG_MEMO_TRIAL tries with fewer than
+ * one hit in 8, its values skip the memo, all but one in 64 that keep the
+ * count honest. */
+static void scan_prepare(struct wh_sigma *s, struct sg_pending *p)
 {
-	struct sg_memo *m = NULL;
-	uint64_t h = 0;
-	/* A field whose values rarely repeat (file hashes, temporary names)
-	 * would only pay for hashing and storing them: after SG_MEMO_TRIAL
-	 * tries with fewer than one hit in 8, its values skip the memo, all
-	 * but one in 64 that keep the count honest. */
-	struct sg_field *fd = &s->fields[scan];
-	if (n <= SG_MEMO_MAX_VALUE && (!fd->memo_off || (++fd->memo_skip & 63) == 0)) {
+	struct sg_field *fd = &s->fields[p->fid];
+	p->h = 0;
+	if (p->n <= SG_MEMO_MAX_VALUE && (!fd->memo_off || (++fd->memo_skip & 63) == 0)) {
 		if (++fd->memo_tries >= SG_MEMO_TRIAL) {
 			fd->memo_off = fd->memo_hits * 8 < fd->memo_tries;
 			fd->memo_tries = fd->memo_hits = 0;
 		}
-		h = value_hash(scan, v, n);
+		p->h = value_hash(p->fid, p->v, p->n);
+		__builtin_prefetch(&s->memo[p->h & (SG_MEMO_SLOTS - 1)]);
+	}
+}
+
+static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
+{
+	uint32_t scan = p->fid, n = p->n;
+	const char *v = p->v;
+	const struct sg_fielddb *d = s->fields[scan].db;
+	struct sg_memo *m = NULL;
+	uint64_t h = p->h;
+	if (h) {
 		m = &s->memo[h & (SG_MEMO_SLOTS - 1)];
 		if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
-			fd->memo_hits++;
+			s->fields[scan].memo_hits++;
 			replay(s, m);
 			return;
 		}
@@ -2134,6 +2182,7 @@ static void new_epoch(struct wh_sigma *s)
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
 		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
+		s->ip_epoch = 0;
 		s->epoch = 1;
 	}
 }
@@ -2151,6 +2200,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	s->cur_ev = ev;
 	s->cur_view = view;
 	s->ncand = 0;
+	s->npend = 0;
 	s->nfvals = 0;
 	s->convused = 0;
 	if (!view->shape) {
@@ -2162,7 +2212,8 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
 		uint32_t fid = field_lookup(s, view, i, f);
-		if (fid == SG_NONE)
+		/* a field no rule of this view looks at is not bound */
+		if (fid == SG_NONE || !((view->need[fid / 64] >> (fid % 64)) & 1))
 			continue;
 		bind_field(s, fid, f->value, f->vlen);
 		const struct sg_field *fd = &s->fields[fid];
@@ -2170,8 +2221,19 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		 * could only mark leaves nobody will look at */
 		if (!fd->scanned || f->vlen == 0 || !((view->scan[fid / 64] >> (fid % 64)) & 1))
 			continue;
-		scan_value(s, fid, fd->db, f->value, f->vlen);
+		WH_GROW(s->pend, s->npend + 1, s->pend_cap);
+		struct sg_pending *p = &s->pend[s->npend++];
+		p->fid = fid;
+		p->v = f->value;
+		p->n = f->vlen;
+		scan_prepare(s, p);
 	}
+	/* the slots are on their way; their values too */
+	for (uint32_t i = 0; i < s->npend; i++)
+		if (s->pend[i].h)
+			__builtin_prefetch(s->memo[s->pend[i].h & (SG_MEMO_SLOTS - 1)].data);
+	for (uint32_t i = 0; i < s->npend; i++)
+		scan_value(s, &s->pend[i]);
 	if (view->kwdb && view->kwdb->db)
 		scan_keywords(s, view->kwdb, ev);
 	for (uint32_t i = 0; i < view->nalways; i++)

@@ -164,6 +164,8 @@ struct sg_unit {
 	uint32_t neventids;
 	uint32_t *kwleaves;      /* keyword literal leaves in its tree (may repeat) */
 	uint32_t nkwleaves, kwleaves_cap;
+	uint32_t *allfields;     /* every field its tree looks at (not keywords) */
+	uint32_t nallfields, allfields_cap;
 	uint32_t *checks;        /* trigger groups checked before evaluating: n, n leaf ids, ... */
 	uint32_t nchecks;
 };
@@ -199,6 +201,7 @@ struct sg_field {
 struct sg_view;
 struct sg_memo;
 struct sg_kwdb;
+struct sg_pending;
 
 struct wh_sigma {
 	struct wh_arena arena;              /* rules, leaves, nodes: everything that lives as long as the set */
@@ -269,6 +272,9 @@ struct wh_sigma {
 	uint32_t *rec_stamp;
 	uint32_t rec_no;
 	struct sg_memo *memo;               /* SG_MEMO_SLOTS: see engine.c */
+	size_t memo_bytes;                  /* held by its entries (at most SG_MEMO_BUDGET) */
+	struct sg_pending *pend;            /* this event's values to decide */
+	uint32_t npend, pend_cap;
 	struct sg_kwdb **kwdbs;
 	uint32_t nkwdbs, kwdbs_cap;
 	char *cat;                          /* an event's values joined, for the keyword scan */
@@ -277,6 +283,13 @@ struct wh_sigma {
 	uint32_t seg_cap;
 	char convbuf[64 * 32];
 	uint32_t convused;
+	/* the last address parsed for a cidr leaf, this event (value.c) */
+	const char *ip_v;
+	size_t ip_n;
+	uint32_t ip_epoch;
+	bool ip_ok;
+	uint8_t ip_af;
+	uint8_t ip_a[16];
 	/* correlations */
 	struct sg_corr **corrs;
 	uint32_t ncorrs_all, corrs_all_cap;

@@ -215,10 +215,10 @@ bool sg_parse_cidr(const char *text, uint8_t *af, uint8_t *bits, uint8_t addr[16
 	return false;
 }
 
-static bool ip_in(const struct sg_leaf *l, const char *v, size_t n)
+/* Parse an address as events write it: 4 or 6 in *af, 16 bytes in a. */
+static bool parse_ip(const char *v, size_t n, uint8_t *af, uint8_t a[16])
 {
 	char buf[64];
-	uint8_t a[16];
 	if (n == 0 || n >= sizeof(buf))
 		return false;
 	memcpy(buf, v, n);
@@ -227,18 +227,47 @@ static bool ip_in(const struct sg_leaf *l, const char *v, size_t n)
 	char *pct = strchr(buf, '%');
 	if (pct)
 		*pct = '\0';
-	uint8_t af;
-	if (inet_pton(AF_INET, buf, a) == 1) {
-		af = 4;
-	} else if (inet_pton(AF_INET6, buf, a) == 1) {
-		af = 6;
-		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-		if (l->cidr_af == 4 && memcmp(a, mapped, 12) == 0) {
-			memmove(a, a + 12, 4);
-			af = 4;
-		}
-	} else {
+	if (inet_pton(AF_INET, buf, a) == 1)
+		*af = 4;
+	else if (inet_pton(AF_INET6, buf, a) == 1)
+		*af = 6;
+	else
 		return false;
+	return true;
+}
+
+/*
+ * Is the value in the leaf's network? A rule often lists many networks
+ * for one field (private ranges, a provider's blocks), so the value's
+ * address is parsed once per event and kept (keyed by where the value is:
+ * event values do not change while an event is matched).
+ */
+static bool ip_in(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n)
+{
+	uint8_t a[16] = { 0 }, af = 0;
+	bool conv = v >= s->convbuf && v < s->convbuf + sizeof(s->convbuf);
+	if (!conv && s->ip_epoch == s->epoch && s->ip_v == v && s->ip_n == n) {
+		if (!s->ip_ok)
+			return false;
+		af = s->ip_af;
+		memcpy(a, s->ip_a, 16);
+	} else {
+		bool ok = parse_ip(v, n, &af, a);
+		if (!conv) {
+			s->ip_epoch = s->epoch;
+			s->ip_v = v;
+			s->ip_n = n;
+			s->ip_ok = ok;
+			s->ip_af = af;
+			memcpy(s->ip_a, a, 16);
+		}
+		if (!ok)
+			return false;
+	}
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (af == 6 && l->cidr_af == 4 && memcmp(a, mapped, 12) == 0) {
+		memmove(a, a + 12, 4);
+		af = 4;
 	}
 	if (af != l->cidr_af)
 		return false;
@@ -317,7 +346,7 @@ bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char
 		return time_part(v, n, l->timepart, &part) && cmp_int(l->cmp, part, l->inum);
 	}
 	case SG_K_CIDR:
-		return ip_in(l, v, n);
+		return ip_in(s, l, v, n);
 	case SG_K_RE: {
 		int rc = pcre2_match(l->re, (PCRE2_SPTR)v, n, 0, 0, s->re_md, s->re_mctx);
 		if (rc >= 0)
