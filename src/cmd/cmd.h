@@ -75,6 +75,15 @@ enum {
 void wh_logopts_init(struct wh_logopts *lo);
 /* Handle a common option; returns 1 when c was one, 0 when not, -1 on a bad value. */
 int wh_logopt(struct wh_logopts *lo, int c, const char *arg);
+/*
+ * For the `default:` of a command's option loop: a common log option is
+ * taken (returns 0); anything else is reported and the exit status to end
+ * with is returned (a usage error for an unknown option).
+ */
+int wh_cmd_other_opt(const struct wh_cmd *c, struct wh_logopts *lo, int opt, const char *arg);
+/* A severity level given to an option (--fail-on, --min-level): returns 0
+ * with *level set, or the exit status after a usage message. */
+int wh_cmd_level(const struct wh_cmd *c, const char *arg, int *level);
 
 /* Match a --host value against an event's host: case-insensitive, and a
  * short name matches its FQDN (WS1 matches ws1.corp.local). */

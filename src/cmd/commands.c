@@ -2,6 +2,7 @@
  * commands.c: the one table of subcommands, and what they share.
  */
 #include "cmd/cmd.h"
+#include "model/finding.h"
 #include "util/diag.h"
 #include "util/num.h"
 
@@ -105,6 +106,24 @@ int wh_logopt(struct wh_logopts *lo, int c, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+int wh_cmd_other_opt(const struct wh_cmd *c, struct wh_logopts *lo, int opt, const char *arg)
+{
+	int r = wh_logopt(lo, opt, arg);
+	if (r == 1)
+		return 0;
+	return r == 0 ? wh_cmd_usage_error(c, "unknown option") : WH_EXIT_ERROR;
+}
+
+int wh_cmd_level(const struct wh_cmd *c, const char *arg, int *level)
+{
+	int lv = wh_severity_parse(arg);
+	if (lv < 0)
+		return wh_cmd_usage_error(c, "unknown level '%s' (informational, low, medium, high, critical)",
+					  arg);
+	*level = lv;
+	return 0;
 }
 
 bool wh_host_match(const char *want, const char *host)

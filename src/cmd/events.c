@@ -419,12 +419,10 @@ static int run_events(int argc, char **argv)
 			c.fields = split_list(optarg, &c.nfields);
 			break;
 		default: {
-			int r = wh_logopt(&lo, opt, optarg);
-			if (r == 1)
-				break;
-			if (r == 0)
-				return wh_cmd_usage_error(self, "unknown option");
-			return WH_EXIT_ERROR;
+			int st = wh_cmd_other_opt(self, &lo, opt, optarg);
+			if (st)
+				return st;
+			break;
 		}
 		}
 	}

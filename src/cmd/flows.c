@@ -229,10 +229,6 @@ static int run_flows(int argc, char **argv)
 	struct wh_logopts lo;
 	wh_logopts_init(&lo);
 	const char *config = NULL;
-	/* Settings on the command line win over the file: keep them for after it. */
-	char **later = wh_xcalloc((size_t)argc, sizeof(char *));
-	int *later_opt = wh_xcalloc((size_t)argc, sizeof(int));
-	size_t nlater = 0;
 	int opt, status = WH_EXIT_OK;
 	while ((opt = getopt_long(argc, argv, WH_LOG_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (opt) {
@@ -241,13 +237,10 @@ static int run_flows(int argc, char **argv)
 		case OPT_JSON: no.fmt = WH_FMT_JSON; break;
 		case OPT_EXPLAIN: no.explain = true; break;
 		case OPT_CONFIG: config = optarg; break;
-		case OPT_INTERNAL:
-		case OPT_INTEL:
-		case OPT_GEO:
-		case OPT_SET:
-			later[nlater] = optarg;
-			later_opt[nlater++] = opt;
-			break;
+		case OPT_INTERNAL: wh_netopts_defer(&no, "internal", optarg, "--internal"); break;
+		case OPT_INTEL: wh_netopts_defer(&no, "intel", optarg, "--intel"); break;
+		case OPT_GEO: wh_netopts_defer(&no, "geo", optarg, "--geo"); break;
+		case OPT_SET: wh_netopts_defer(&no, NULL, optarg, "--set"); break;
 		case OPT_ONLY:
 			if (parse_only(optarg, &no.an.what) < 0) {
 				status = wh_cmd_usage_error(self, "bad --only '%s'", optarg);
@@ -255,19 +248,13 @@ static int run_flows(int argc, char **argv)
 			}
 			break;
 		case OPT_FAILON:
-			no.fail_on = wh_severity_parse(optarg);
-			if (no.fail_on < 0) {
-				status = wh_cmd_usage_error(self, "bad --fail-on level '%s'", optarg);
+			if ((status = wh_cmd_level(self, optarg, &no.fail_on)))
 				goto out;
-			}
 			break;
-		default: {
-			int r = wh_logopt(&lo, opt, optarg);
-			if (r == 1)
-				break;
-			status = r == 0 ? wh_cmd_usage_error(self, "unknown option") : WH_EXIT_ERROR;
-			goto out;
-		}
+		default:
+			if ((status = wh_cmd_other_opt(self, &lo, opt, optarg)))
+				goto out;
+			break;
 		}
 	}
 	if (optind >= argc) {
@@ -275,22 +262,9 @@ static int run_flows(int argc, char **argv)
 		goto out;
 	}
 	uint32_t only = no.an.what;
-	if (wh_netopts_config(&no, config ? config : WH_NETCONF_DEFAULT, config != NULL) < 0) {
+	if (wh_netopts_load(&no, config) < 0) {
 		status = WH_EXIT_ERROR;
 		goto out;
-	}
-	for (size_t i = 0; i < nlater; i++) {
-		int rc = 0;
-		switch (later_opt[i]) {
-		case OPT_INTERNAL: rc = wh_netopts_set(&no, "internal", later[i], "--internal"); break;
-		case OPT_INTEL: rc = wh_netopts_set(&no, "intel", later[i], "--intel"); break;
-		case OPT_GEO: rc = wh_netopts_set(&no, "geo", later[i], "--geo"); break;
-		default: rc = wh_netopts_set_arg(&no, later[i]); break;
-		}
-		if (rc < 0) {
-			status = WH_EXIT_ERROR;
-			goto out;
-		}
 	}
 	if (only != WH_NA_ALL)
 		no.an.what = only;
@@ -322,8 +296,6 @@ static int run_flows(int argc, char **argv)
 	wh_flowtab_free(x.ft);
 	wh_netan_free(x.an);
 out:
-	free(later);
-	free(later_opt);
 	wh_netopts_release(&no);
 	return status;
 }

@@ -546,14 +546,9 @@ static int run_hunt(int argc, char **argv)
 		case OPT_JSON: mode = OUT_JSON; break;
 		case OPT_MINLEVEL:
 		case OPT_FAILON: {
-			int lv = wh_severity_parse(optarg);
-			if (lv < 0)
-				return wh_cmd_usage_error(self, "unknown level '%s' (informational, low, medium, high, "
-								"critical)", optarg);
-			if (opt == OPT_MINLEVEL)
-				min_level = lv;
-			else
-				fail_on = lv;
+			int st = wh_cmd_level(self, optarg, opt == OPT_MINLEVEL ? &min_level : &fail_on);
+			if (st)
+				return st;
 			break;
 		}
 		case OPT_RULE: strv_push(&incl, optarg); break;
@@ -563,16 +558,14 @@ static int run_hunt(int argc, char **argv)
 		case OPT_PLACEHOLDERS: placeholders = optarg; break;
 		case OPT_STATS: stats = true; break;
 		default: {
-			int r = wh_logopt(&lo, opt, optarg);
-			if (r == 1)
+			int st = wh_cmd_other_opt(self, &lo, opt, optarg);
+			if (!st)
 				break;
 			free(dirs.v);
 			free(incl.v);
 			free(excl.v);
 			free(tunes.v);
-			if (r == 0)
-				return wh_cmd_usage_error(self, "unknown option");
-			return WH_EXIT_ERROR;
+			return st;
 		}
 		}
 	}

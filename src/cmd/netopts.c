@@ -5,6 +5,7 @@
 #include "util/diag.h"
 #include "util/num.h"
 #include "util/wtime.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +31,28 @@ void wh_netopts_release(struct wh_netopts *o)
 	o->intel = NULL;
 	free((char *)o->user);
 	o->user = NULL;
+	free(o->later);
+	o->later = NULL;
+	o->nlater = o->latercap = 0;
+}
+
+void wh_netopts_defer(struct wh_netopts *o, const char *key, const char *val, const char *where)
+{
+	WH_GROW(o->later, o->nlater + 1, o->latercap);
+	o->later[o->nlater++] = (struct wh_netopts_later){ key, val, where };
+}
+
+int wh_netopts_load(struct wh_netopts *o, const char *config)
+{
+	if (wh_netopts_config(o, config ? config : WH_NETCONF_DEFAULT, config != NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < o->nlater; i++) {
+		const struct wh_netopts_later *l = &o->later[i];
+		int rc = l->key ? wh_netopts_set(o, l->key, l->val, l->where) : wh_netopts_set_arg(o, l->val);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int num(const char *val, long long min, long long max, long long *out, const char *key,

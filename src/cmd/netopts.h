@@ -24,6 +24,11 @@ struct wh_netopts {
 	int fail_on;                /* severity, or -1 */
 	bool explain;
 	const char *user;           /* recon -i: the user to run as */
+	/* settings from the command line, applied after the file (they win) */
+	struct wh_netopts_later {
+		const char *key, *val, *where;
+	} *later;
+	size_t nlater, latercap;
 };
 
 void wh_netopts_init(struct wh_netopts *o);
@@ -34,6 +39,13 @@ int wh_netopts_set(struct wh_netopts *o, const char *key, const char *val, const
 int wh_netopts_set_arg(struct wh_netopts *o, const char *kv);
 /* A configuration file; when must_exist is false a missing file is fine. */
 int wh_netopts_config(struct wh_netopts *o, const char *path, bool must_exist);
+
+/* Keep a command-line setting until wh_netopts_load, so that it wins over
+ * the file. key NULL: val is "KEY=VALUE" (--set). The strings are borrowed. */
+void wh_netopts_defer(struct wh_netopts *o, const char *key, const char *val, const char *where);
+/* Read the configuration file (config; when NULL, WH_NETCONF_DEFAULT if it
+ * exists), then apply the deferred settings. 0, or -1 after a message. */
+int wh_netopts_load(struct wh_netopts *o, const char *config);
 
 /* The keys, for -h: "internal, intel, geo, ..." */
 extern const char wh_netopts_keys[];

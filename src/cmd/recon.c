@@ -233,9 +233,6 @@ static int run_recon(int argc, char **argv)
 	const char *config = NULL, *iface = NULL, *filter = NULL;
 	bool promisc = true;
 	long long count = 0, duration = 0;
-	char **later = wh_xcalloc((size_t)argc, sizeof(char *));
-	int *later_opt = wh_xcalloc((size_t)argc, sizeof(int));
-	size_t nlater = 0;
 	int opt, status = WH_EXIT_OK;
 	const char *err;
 	while ((opt = getopt_long(argc, argv, WH_LOG_SHORTOPTS "i:", longopts, NULL)) != -1) {
@@ -248,12 +245,9 @@ static int run_recon(int argc, char **argv)
 		case 'i': iface = optarg; break;
 		case OPT_FILTER: filter = optarg; break;
 		case OPT_NOPROMISC: promisc = false; break;
-		case OPT_USER:
-		case OPT_INTERNAL:
-		case OPT_SET:
-			later[nlater] = optarg;
-			later_opt[nlater++] = opt;
-			break;
+		case OPT_USER: wh_netopts_defer(&no, "user", optarg, "--user"); break;
+		case OPT_INTERNAL: wh_netopts_defer(&no, "internal", optarg, "--internal"); break;
+		case OPT_SET: wh_netopts_defer(&no, NULL, optarg, "--set"); break;
 		case OPT_COUNT:
 			if (wh_parse_num(optarg, 1, 1LL << 60, &count, &err) < 0) {
 				status = wh_cmd_usage_error(self, "--count '%s' is %s", optarg, err);
@@ -267,19 +261,13 @@ static int run_recon(int argc, char **argv)
 			}
 			break;
 		case OPT_FAILON:
-			no.fail_on = wh_severity_parse(optarg);
-			if (no.fail_on < 0) {
-				status = wh_cmd_usage_error(self, "bad --fail-on level '%s'", optarg);
+			if ((status = wh_cmd_level(self, optarg, &no.fail_on)))
 				goto out;
-			}
 			break;
-		default: {
-			int r = wh_logopt(&lo, opt, optarg);
-			if (r == 1)
-				break;
-			status = r == 0 ? wh_cmd_usage_error(self, "unknown option") : WH_EXIT_ERROR;
-			goto out;
-		}
+		default:
+			if ((status = wh_cmd_other_opt(self, &lo, opt, optarg)))
+				goto out;
+			break;
 		}
 	}
 	if (!iface && optind >= argc) {
@@ -290,18 +278,9 @@ static int run_recon(int argc, char **argv)
 		status = wh_cmd_usage_error(self, "-i IFACE and capture files do not go together");
 		goto out;
 	}
-	if (wh_netopts_config(&no, config ? config : WH_NETCONF_DEFAULT, config != NULL) < 0) {
+	if (wh_netopts_load(&no, config) < 0) {
 		status = WH_EXIT_ERROR;
 		goto out;
-	}
-	for (size_t i = 0; i < nlater; i++) {
-		int rc = later_opt[i] == OPT_INTERNAL ? wh_netopts_set(&no, "internal", later[i], "--internal")
-			 : later_opt[i] == OPT_USER ? wh_netopts_set(&no, "user", later[i], "--user")
-						    : wh_netopts_set_arg(&no, later[i]);
-		if (rc < 0) {
-			status = WH_EXIT_ERROR;
-			goto out;
-		}
 	}
 	no.an.what = WH_NA_SCAN;
 	/* Probes end quickly: conclude them sooner than connections in general. */
@@ -356,8 +335,6 @@ static int run_recon(int argc, char **argv)
 	wh_netan_free(x.an);
 	wh_findings_release(&l);
 out:
-	free(later);
-	free(later_opt);
 	wh_netopts_release(&no);
 	return status;
 }

@@ -296,13 +296,14 @@ static int run_rules(int argc, char **argv)
 			a.dirs[a.ndirs++] = optarg;
 			break;
 		case OPT_JSON: a.json = true; break;
-		case OPT_MINLEVEL:
-			a.min_level = wh_severity_parse(optarg);
-			if (a.min_level < 0) {
+		case OPT_MINLEVEL: {
+			int st = wh_cmd_level(self, optarg, &a.min_level);
+			if (st) {
 				free_args(&a);
-				return wh_cmd_usage_error(self, "unknown level '%s'", optarg);
+				return st;
 			}
 			break;
+		}
 		case OPT_RULE:
 			WH_GROW(a.incl, a.nincl + 1, a.icap);
 			a.incl[a.nincl++] = optarg;
