@@ -451,6 +451,129 @@ static void analyses(void **state)
 	wh_netan_free(a);
 }
 
+/* A host's own connect() events (Sysmon 3): no bytes, no flags. */
+static struct wh_conn hc(const char *o, const char *r, uint16_t rp, int64_t ts)
+{
+	struct wh_conn c;
+	wh_conn_init(&c);
+	wh_ip_parse(o, strlen(o), &c.orig);
+	wh_ip_parse(r, strlen(r), &c.resp);
+	c.orig_p = 50000;
+	c.resp_p = rp;
+	c.proto = WH_PROTO_TCP;
+	c.ts = ts;
+	c.origin = WH_CO_HOST;
+	c.source = "ws1.sysmon.jsonl";
+	c.host = "WS1.corp.example";
+	c.image = "C:\\Users\\u\\AppData\\Local\\Temp\\svchost.exe";
+	c.have = WH_CH_PROCESS;
+	return c;
+}
+
+static void host_events_sweeps_lateral_rhythms(void **state)
+{
+	(void)state;
+	struct wh_netan_opts o;
+	wh_netan_opts_default(&o);
+	struct wh_netan *a = wh_netan_new(&o);
+	int64_t t0 = 1700000000 * S;
+	/* WS1 (10.0.0.5) browses first: its first connection is to the mail server */
+	struct wh_conn c = hc("10.0.0.5", "10.0.9.25", 443, t0);
+	wh_netan_conn(a, &c);
+	/* an hour later it connects to 445 and 3389 of 30 hosts: a sweep of
+	 * each port, not lateral movement to 30 hosts */
+	for (int h = 1; h <= 30; h++) {
+		char dst[32];
+		snprintf(dst, sizeof(dst), "10.0.1.%d", h);
+		c = hc("10.0.0.5", dst, 445, t0 + 3600 * S + h * MS);
+		wh_netan_conn(a, &c);
+		c = hc("10.0.0.5", dst, 3389, t0 + 3600 * S + h * MS + 1);
+		wh_netan_conn(a, &c);
+	}
+	/* and 443 on 30 hosts is what a browser does: no sweep */
+	for (int h = 1; h <= 30; h++) {
+		char dst[32];
+		snprintf(dst, sizeof(dst), "10.0.2.%d", h);
+		c = hc("10.0.0.5", dst, 443, t0 + 3700 * S + h * MS);
+		wh_netan_conn(a, &c);
+	}
+	/* WS2 (10.0.0.6) reaches two chosen hosts over SMB, starting later than
+	 * its first (web) connection: lateral movement, timed at the SMB one */
+	c = hc("10.0.0.6", "10.0.9.25", 443, t0 + 10 * S);
+	wh_netan_conn(a, &c);
+	c = hc("10.0.0.6", "10.0.9.10", 445, t0 + 7200 * S);
+	wh_netan_conn(a, &c);
+	c = hc("10.0.0.6", "10.0.9.11", 445, t0 + 7300 * S);
+	wh_netan_conn(a, &c);
+	/* rhythms: four hosts call one address every 600 s (a shared service),
+	 * one host alone calls another every 60 s */
+	for (int h = 0; h < 4; h++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.0.0.%d", 5 + h);
+		for (int i = 0; i < 40; i++) {
+			struct wh_conn z = zc(src, "198.51.100.7", 443, WH_PROTO_TCP, t0 + (i * 600 + h) * S);
+			z.orig_bytes = 200;
+			z.resp_bytes = 900;
+			z.state = WH_CS_SF;
+			wh_netan_conn(a, &z);
+		}
+	}
+	for (int i = 0; i < 300; i++) {
+		struct wh_conn z = zc("10.0.0.5", "203.0.113.9", 443, WH_PROTO_TCP, t0 + i * 60 * S + (i % 7) * 100 * MS);
+		z.orig_bytes = 330;
+		z.resp_bytes = 580;
+		z.state = WH_CS_SF;
+		wh_netan_conn(a, &z);
+	}
+	struct wh_findings l;
+	wh_findings_init(&l);
+	wh_netan_finish(a, &l);
+	int sweeps = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct wh_finding *f = &l.v[i];
+		if (strcmp(f->id, "WH-NET-SWEEP") == 0) {
+			sweeps++;
+			assert_string_equal(detail(f, "hosts"), "30");
+			assert_string_equal(detail(f, "scan_type"), "connect");
+			bool rdp = strcmp(detail(f, "port"), "3389/tcp") == 0;
+			assert_true(rdp || strcmp(detail(f, "port"), "445/tcp") == 0);
+			/* named by the host and the process that logged the connections */
+			assert_string_equal(f->host, "WS1.corp.example");
+			assert_non_null(f->image);
+			assert_int_equal(f->time, t0 + 3600 * S + 1 * MS + (rdp ? 1 : 0));
+		}
+	}
+	assert_int_equal(sweeps, 2);
+	const struct wh_finding *f = find_id(&l, "WH-NET-LATERAL", 0);
+	assert_non_null(f);
+	assert_null(find_id(&l, "WH-NET-LATERAL", 1));
+	assert_string_equal(detail(f, "src"), "10.0.0.6");
+	assert_string_equal(detail(f, "hosts"), "2");
+	assert_string_equal(detail(f, "connections"), "2");
+	assert_int_equal(f->time, t0 + 7200 * S);
+	assert_int_equal(f->evidence[0].time, t0 + 7200 * S);
+	/* the shared rhythm is low, the lone one high */
+	int shared = 0, lone = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct wh_finding *b = &l.v[i];
+		if (strcmp(b->id, "WH-NET-BEACON") != 0)
+			continue;
+		if (strcmp(detail(b, "dst"), "198.51.100.7") == 0) {
+			shared++;
+			assert_int_equal(b->severity, WH_SEV_LOW);
+		} else {
+			lone++;
+			assert_string_equal(detail(b, "dst"), "203.0.113.9");
+			assert_int_equal(b->severity, WH_SEV_HIGH);
+			assert_string_equal(detail(b, "rarity"), "rare: few internal hosts talk to it");
+		}
+	}
+	assert_int_equal(shared, 4);
+	assert_int_equal(lone, 1);
+	wh_findings_release(&l);
+	wh_netan_free(a);
+}
+
 static void scan_types(void **state)
 {
 	(void)state;
@@ -733,6 +856,7 @@ int main(void)
 		cmocka_unit_test(conn_from_events),
 		cmocka_unit_test(beacon_scores),
 		cmocka_unit_test(analyses),
+		cmocka_unit_test(host_events_sweeps_lateral_rhythms),
 		cmocka_unit_test(scan_types),
 		cmocka_unit_test(intel_and_rarity),
 		cmocka_unit_test(internal_nets),

@@ -93,12 +93,13 @@ static const char *const stype_names[ST_N] = { "syn", "connect", "fin", "null", 
 enum lateral_service { LS_SMB, LS_RDP, LS_WINRM, LS_SSH, LS_RPC, LS_N };
 static const struct {
 	const char *name, *attack;
+	uint16_t ports[2];        /* TCP; 0 when unused */
 } lateral_info[LS_N] = {
-	[LS_SMB] = { "SMB", "T1021.002" },
-	[LS_RDP] = { "RDP", "T1021.001" },
-	[LS_WINRM] = { "WinRM", "T1021.006" },
-	[LS_SSH] = { "SSH", "T1021.004" },
-	[LS_RPC] = { "WMI/DCOM (RPC)", "T1047,T1021.003" },
+	[LS_SMB] = { "SMB", "T1021.002", { 445, 139 } },
+	[LS_RDP] = { "RDP", "T1021.001", { 3389, 0 } },
+	[LS_WINRM] = { "WinRM", "T1021.006", { 5985, 5986 } },
+	[LS_SSH] = { "SSH", "T1021.004", { 22, 0 } },
+	[LS_RPC] = { "WMI/DCOM (RPC)", "T1047,T1021.003", { 135, 0 } },
 };
 
 struct pair_key {
@@ -140,6 +141,10 @@ struct pair {
 	uint32_t open, closed, filtered;
 	uint64_t probe_ttls;      /* bit t-1 for each TTL 1..64 the probes were sent with */
 	uint8_t lateral;          /* enum lateral_service bits with an established connection */
+	uint32_t lat_conns;       /* connections over those services */
+	int64_t lat_first;        /* the first of them, and where it was logged */
+	const char *lat_src;
+	uint64_t lat_off, lat_rec;
 	uint16_t susp_port;       /* an established connection to a port malware favours */
 	bool scan_reported;       /* by wh_netan_poll_scans */
 	const char *image, *guid, *user, *host, *query;
@@ -171,6 +176,7 @@ struct sweep {
 	uint64_t off0, rec0;
 	uint32_t stype[ST_N];
 	bool reported;            /* by wh_netan_poll_scans */
+	const char *host, *image; /* from host events, when the source logged them */
 };
 
 #define DEST_SET_MAX 64
@@ -396,26 +402,21 @@ static void probe_outcome(const struct wh_conn *c, uint32_t *open, uint32_t *clo
 		(*filtered)++;
 }
 
+/* Web ports: a browser or an agent reaches many hosts on them, so a host's
+ * own connect() there is no probe of a sweep. */
+static bool web_port(uint16_t port)
+{
+	return port == 80 || port == 443 || port == 8080 || port == 8443;
+}
+
 static int lateral_service(const struct wh_conn *c)
 {
-	if (c->proto != WH_PROTO_TCP)
+	if (c->proto != WH_PROTO_TCP || c->resp_p == 0)
 		return -1;
-	switch (c->resp_p) {
-	case 445:
-	case 139:
-		return LS_SMB;
-	case 3389:
-		return LS_RDP;
-	case 5985:
-	case 5986:
-		return LS_WINRM;
-	case 22:
-		return LS_SSH;
-	case 135:
-		return LS_RPC;
-	default:
-		return -1;
-	}
+	for (int s = 0; s < LS_N; s++)
+		if (lateral_info[s].ports[0] == c->resp_p || lateral_info[s].ports[1] == c->resp_p)
+			return s;
+	return -1;
 }
 
 /* The connection got somewhere: a reply, data, or a host that logged it. */
@@ -466,6 +467,7 @@ static struct pair *get_pair(struct wh_netan *a, const struct wh_conn *c)
 	struct pair *p = wh_arena_calloc(&a->arena, sizeof(*p));
 	p->k = k;
 	p->first = INT64_MAX;
+	p->lat_first = INT64_MAX;
 	p->last = INT64_MIN;
 	p->sizes_ok = true;
 	p->proto = c->proto;
@@ -558,6 +560,10 @@ static void sweep_add(struct wh_netan *a, const struct wh_conn *c, int stype, bo
 		s->val = w;
 		a->sweeps_n++;
 	}
+	if (!w->host && c->host && *c->host)
+		w->host = intern(a, c->host);
+	if (!w->image && (c->have & WH_CH_PROCESS) && c->image && *c->image)
+		w->image = intern(a, c->image);
 	if (c->ts < w->first)
 		w->first = c->ts;
 	if (c->ts > w->last)
@@ -626,7 +632,7 @@ void wh_netan_conn(struct wh_netan *a, const struct wh_conn *c)
 		bool answered = established(c) || (c->resp_flags & WH_TCP_SYN) || strchr(c->history, 'h');
 		if (is_echo_request(c))
 			sweep_add(a, c, -1, c->resp_pkts > 0);
-		else if (st >= 0 && c->origin != WH_CO_HOST)
+		else if (st >= 0 && (c->origin != WH_CO_HOST || (oi && ri && !web_port(c->resp_p))))
 			sweep_add(a, c, st, answered);
 	}
 	if (oi && !ri)
@@ -676,8 +682,16 @@ void wh_netan_conn(struct wh_netan *a, const struct wh_conn *c)
 			p->probe_ttls |= 1ull << (c->orig_ttl - 1);
 	}
 	int ls = lateral_service(c);
-	if (ls >= 0 && oi && ri && est)
+	if (ls >= 0 && oi && ri && est) {
 		p->lateral |= (uint8_t)(1u << ls);
+		p->lat_conns++;
+		if (c->ts < p->lat_first) {
+			p->lat_first = c->ts;
+			p->lat_src = intern(a, c->source);
+			p->lat_off = c->offset;
+			p->lat_rec = c->record;
+		}
+	}
 	if (c->have & WH_CH_PROCESS && !p->image) {
 		p->image = intern(a, c->image);
 		p->guid = intern(a, c->process_guid);
@@ -829,7 +843,7 @@ static void pair_common(struct wh_netan *a, struct wh_findings *out, struct wh_f
 			const struct dest *d = s->val;
 			detailf(out, f, "internal_hosts_talking", "%s%u of %zu", d->saturated ? ">=" : "", d->n,
 				a->internal_hosts.count);
-			if (d->n <= a->o.rare_max && a->internal_hosts.count >= 5) {
+			if (d->n <= a->o.rare_max && a->internal_hosts.count >= 3) {
 				wh_finding_add_detail(out, f, "rarity", "rare: few internal hosts talk to it");
 				f->viewpoints |= WH_VP_HISTORY;
 			}
@@ -850,6 +864,16 @@ static void pair_common(struct wh_netan *a, struct wh_findings *out, struct wh_f
 	f->time_end = p->last;
 }
 
+/* How many internal hosts talk to the external end of an outbound pair:
+ * 0 when unknown (not outbound, or the destination table was full). */
+static uint32_t dest_talkers(struct wh_netan *a, const struct pair *p)
+{
+	if (wh_netan_is_internal(&a->o, &p->k.r) || !wh_netan_is_internal(&a->o, &p->k.o))
+		return 0;
+	const struct dest *d = wh_map_get(&a->dests, (const char *)&p->k.r, sizeof(p->k.r));
+	return d ? d->n : 0;
+}
+
 static void finding_beacon(struct wh_netan *a, struct wh_findings *out, struct pair *p)
 {
 	if (p->nts < a->o.beacon_min_conns)
@@ -863,6 +887,16 @@ static void finding_beacon(struct wh_netan *a, struct wh_findings *out, struct p
 	if (b.score < a->o.beacon_score)
 		return;
 	enum wh_severity sev = b.score >= 0.95 ? WH_SEV_HIGH : WH_SEV_MEDIUM;
+	/* A rhythm that most hosts keep with the same destination is a shared
+	 * service (updates, monitoring) more often than an implant on each;
+	 * a rhythm only one host keeps is what an implant looks like. */
+	uint32_t talkers = dest_talkers(a, p), hosts = (uint32_t)a->internal_hosts.count;
+	bool common = talkers >= 3 && 2 * talkers >= hosts;
+	bool lone = talkers == 1 && hosts >= 3;
+	if (common)
+		sev = WH_SEV_LOW;
+	else if (lone)
+		sev = WH_SEV_HIGH;
 	struct wh_finding *f = new_finding(out, "WH-NET-BEACON", WH_KC_COMMAND_AND_CONTROL, "T1071",
 					   WH_VP_FREQUENCY | WH_VP_TIME, sev, (unsigned)lround(b.score * 100));
 	pair_common(a, out, f, p);
@@ -875,10 +909,14 @@ static void finding_beacon(struct wh_netan *a, struct wh_findings *out, struct p
 		"%u connections from %s to %s came at a steady rhythm: a median interval of %s with a "
 		"jitter (median absolute deviation) of %s (%.1f%%), scored %.2f the RITA way "
 		"(intervals %.2f, sizes %s, duration %.2f, histogram %.2f). Malware calling home "
-		"keeps such a rhythm; so do update checks and monitoring, which the destination tells apart.",
+		"keeps such a rhythm; so do update checks and monitoring, which the destination tells apart.%s",
 		p->conns, f->host, dst, fmt_dur(d1, b.period), fmt_dur(d2, b.jitter), jpct, b.score,
 		b.ts_score, b.have_sizes ? wh_findings_fmt(out, "%.2f", b.ds_score) : "unknown",
-		b.dur_score, b.hist_score);
+		b.dur_score, b.hist_score,
+		common ? wh_findings_fmt(out, " %u of the %u internal hosts keep the same rhythm with it, as a "
+					      "shared service does: low.", talkers, hosts)
+		: lone ? wh_findings_fmt(out, " No other of the %u internal hosts talks to it: high.", hosts)
+		       : "");
 	detailf(out, f, "period_s", "%.3f", b.period);
 	detailf(out, f, "jitter_s", "%.3f", b.jitter);
 	detailf(out, f, "top_interval_s", "%.3f", b.mode);
@@ -1000,8 +1038,13 @@ static void finding_sweep(struct wh_netan *a, struct wh_findings *out, struct sw
 					   ping ? "T1018" : "T1046,T1018", WH_VP_FREQUENCY | WH_VP_PORT,
 					   WH_SEV_MEDIUM, w->ndst >= 100 ? 90 : 70);
 	const char *src = ipstr(out, &w->k.src);
-	f->host = src;
+	f->host = w->host ? w->host : src;
 	wh_finding_add_detail(out, f, "src", src);
+	if (w->image) {
+		f->image = w->image;
+		f->viewpoints |= WH_VP_PROCESS;
+		wh_finding_add_detail(out, f, "process", w->image);
+	}
 	char list[8 * WH_IP_STRLEN + 16];
 	size_t ll = 0;
 	list[0] = '\0';
@@ -1131,6 +1174,23 @@ struct lat {
 	const char *host, *image;
 };
 
+/* The widest sweep from src over one of a lateral service's ports, or NULL. */
+static const struct sweep *swept(struct wh_netan *a, const struct wh_ip *src, int svc)
+{
+	const struct sweep *best = NULL;
+	for (int i = 0; i < 2 && lateral_info[svc].ports[i]; i++) {
+		struct sweep_key k;
+		memset(&k, 0, sizeof(k));
+		k.src = *src;
+		k.port = lateral_info[svc].ports[i];
+		k.proto = WH_PROTO_TCP;
+		const struct sweep *w = wh_map_get(&a->sweeps, (const char *)&k, sizeof(k));
+		if (w && (!best || w->ndst > best->ndst))
+			best = w;
+	}
+	return best;
+}
+
 static void findings_lateral(struct wh_netan *a, struct wh_findings *out)
 {
 	struct lat *v = NULL;
@@ -1165,15 +1225,15 @@ static void findings_lateral(struct wh_netan *a, struct wh_findings *out)
 				wh_map_put(&idx, kc, sizeof(key), NULL)->val = (void *)(uintptr_t)n;
 			}
 			l->ndst++;
-			l->conns += p->conns;
+			l->conns += p->lat_conns;
 			char b[WH_IP_STRLEN];
 			if (l->dl < sizeof(l->dsts) - WH_IP_STRLEN - 4)
 				l->dl += (size_t)snprintf(l->dsts + l->dl, sizeof(l->dsts) - l->dl, "%s%s",
 							  l->dl ? "," : "", wh_ip_format(&p->k.r, b));
 			else if (l->dl < sizeof(l->dsts) - 4 && l->dsts[l->dl - 1] != '.')
 				l->dl += (size_t)snprintf(l->dsts + l->dl, sizeof(l->dsts) - l->dl, ",...");
-			if (p->first < l->first) {
-				l->first = p->first;
+			if (p->lat_first < l->first) {
+				l->first = p->lat_first;
 				l->firstp = p;
 			}
 			if (p->last > l->last)
@@ -1186,6 +1246,12 @@ static void findings_lateral(struct wh_netan *a, struct wh_findings *out)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct lat *l = &v[i];
+		/* Reaching as many hosts as a sweep of the service's port did is
+		 * that sweep, reported as reconnaissance; lateral movement is a
+		 * source reaching a few chosen hosts. */
+		const struct sweep *w = swept(a, &l->src, l->svc);
+		if (w && w->ndst >= a->o.sweep_hosts && l->ndst <= w->ndst)
+			continue;
 		bool many = l->ndst >= a->o.lateral_hosts;
 		struct wh_finding *f = new_finding(out, "WH-NET-LATERAL", WH_KC_LATERAL_MOVEMENT,
 						   lateral_info[l->svc].attack, WH_VP_DIRECTION | WH_VP_PORT,
@@ -1211,7 +1277,7 @@ static void findings_lateral(struct wh_netan *a, struct wh_findings *out)
 			src, l->conns, l->conns == 1 ? "" : "s", lateral_info[l->svc].name, l->ndst,
 			l->ndst == 1 ? "" : "s", l->dsts);
 		const struct pair *p = l->firstp;
-		wh_finding_add_evidence(out, f, p->src0, p->off0, p->rec0, p->first);
+		wh_finding_add_evidence(out, f, p->lat_src, p->lat_off, p->lat_rec, p->lat_first);
 		f->time = l->first;
 		f->time_end = l->last;
 	}
