@@ -49,11 +49,13 @@ check: test test-asan
 corpus: build
 	cd $(BUILD) && $(CTEST) -L corpus
 
-# The example incident: the process tree around the implant on WS-FIN-07
-# (until the triage command exists).
+# The example incident: the process tree around the implant on WS-FIN-07,
+# the Sigma hits of whitehawk's own rule pack, and the network findings
+# (until the triage command brings them together).
 demo: build
 	./$(BUILD)/whitehawk tree examples/incident-01 --host WS-FIN-07 --guid '{7f3a1c20-69a5-54dd-0a01-00000000100d}'
 	./$(BUILD)/whitehawk hunt --rules rules/ --stats examples/incident-01
+	./$(BUILD)/whitehawk flows examples/incident-01
 
 bench: build
 	bench/run-all $(BUILD)
