@@ -137,33 +137,102 @@ void wh_findings_sort(struct wh_findings *l)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_finding);
 }
 
-static void jstr(FILE *o, const char *s)
+/*
+ * The JSON form is built in memory and handed to the stream in one write:
+ * hunt writes tens of thousands of findings of about a kilobyte, and a
+ * stdio call per piece (and printf for the numbers) cost more than the
+ * escaping. First the bound on its length, then the bytes with no checks.
+ */
+static size_t bound_str(const char *s)
 {
-	wh_emit_json_str(o, s ? s : "", s ? strlen(s) : 0);
+	return s ? 6 * strlen(s) + 2 : 2;
 }
 
-static void jtime(FILE *o, int64_t t)
+size_t wh_finding_json_bound(const struct wh_finding *f)
 {
-	if (t == WH_TIME_NONE) {
-		fputs("null", o);
-		return;
+	/* the fixed keys, punctuation, names and numbers of a finding, with room */
+	size_t n = 1024 + bound_str(f->id) + bound_str(f->title) + bound_str(f->analytic) +
+		   2 * bound_str(f->attack) + bound_str(f->host) + bound_str(f->process_guid) +
+		   bound_str(f->image) + bound_str(f->explanation);
+	for (uint32_t i = 0; i < f->ndetails; i++)
+		n += 1 + bound_str(f->details[i].key) + 1 + bound_str(f->details[i].value);
+	for (uint32_t i = 0; i < f->nevidence; i++)
+		n += 256 + bound_str(f->evidence[i].source);
+	return n;
+}
+
+static char *put_lit(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+#define PUT(o, lit) put_lit((o), (lit), sizeof(lit) - 1)
+
+static char *put_str(char *o, const char *s)
+{
+	return s ? o + wh_json_escape(o, s, strlen(s)) : PUT(o, "\"\"");
+}
+
+static char *put_name(char *o, const char *s)   /* a name of ours: nothing to escape */
+{
+	*o++ = '"';
+	o = put_lit(o, s, strlen(s));
+	*o++ = '"';
+	return o;
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+	char t[24];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+/* A time as "RFC 3339" or null; the last one is remembered, since a
+ * finding's times are most often the same. */
+struct time_memo {
+	int64_t t;
+	size_t n;
+	char s[WH_EMIT_TIME_BUFSZ];
+};
+
+static char *put_time(char *o, int64_t t, struct time_memo *m)
+{
+	if (t == WH_TIME_NONE)
+		return PUT(o, "null");
+	if (m->n == 0 || m->t != t) {
+		m->n = wh_emit_time_str(t, m->s);
+		m->t = t;
 	}
-	putc('"', o);
-	wh_emit_time(o, t);
-	putc('"', o);
+	*o++ = '"';
+	o = put_lit(o, m->s, m->n);
+	*o++ = '"';
+	return o;
 }
 
-void wh_finding_write_json(FILE *o, const struct wh_finding *f)
+size_t wh_finding_json(char *dst, const struct wh_finding *f)
 {
-	fputs("{\"id\":", o);
-	jstr(o, f->id);
-	fputs(",\"title\":", o);
-	jstr(o, f->title);
-	fputs(",\"analytic\":", o);
-	jstr(o, f->analytic);
-	fprintf(o, ",\"severity\":\"%s\",\"confidence\":%u,\"stage\":\"%s\"",
-		wh_severity_name(f->severity), f->confidence, wh_stage_name(f->stage));
-	fputs(",\"attack\":[", o);
+	char *o = dst;
+	struct time_memo tm = { 0 };
+	o = PUT(o, "{\"id\":");
+	o = put_str(o, f->id);
+	o = PUT(o, ",\"title\":");
+	o = put_str(o, f->title);
+	o = PUT(o, ",\"analytic\":");
+	o = put_str(o, f->analytic);
+	o = PUT(o, ",\"severity\":");
+	o = put_name(o, wh_severity_name(f->severity));
+	o = PUT(o, ",\"confidence\":");
+	o = put_u64(o, f->confidence);
+	o = PUT(o, ",\"stage\":");
+	o = put_name(o, wh_stage_name(f->stage));
+	o = PUT(o, ",\"attack\":[");
 	const char *a = f->attack ? f->attack : "";
 	bool first = true;
 	while (*a) {
@@ -171,51 +240,69 @@ void wh_finding_write_json(FILE *o, const struct wh_finding *f)
 		size_t n = c ? (size_t)(c - a) : strlen(a);
 		if (n) {
 			if (!first)
-				putc(',', o);
-			wh_emit_json_str(o, a, n);
+				*o++ = ',';
+			o += wh_json_escape(o, a, n);
 			first = false;
 		}
 		a += n + (c ? 1 : 0);
 	}
-	fputs("],\"viewpoints\":[", o);
+	o = PUT(o, "],\"viewpoints\":[");
 	first = true;
 	for (int i = 0; i < WH_VP_COUNT_; i++)
 		if (f->viewpoints & (1u << i)) {
-			fprintf(o, "%s\"%s\"", first ? "" : ",", wh_viewpoint_names[i]);
+			if (!first)
+				*o++ = ',';
+			o = put_name(o, wh_viewpoint_names[i]);
 			first = false;
 		}
-	fputs("],\"host\":", o);
-	jstr(o, f->host);
-	fputs(",\"time\":", o);
-	jtime(o, f->time);
-	fputs(",\"time_end\":", o);
-	jtime(o, f->time_end);
+	o = PUT(o, "],\"host\":");
+	o = put_str(o, f->host);
+	o = PUT(o, ",\"time\":");
+	o = put_time(o, f->time, &tm);
+	o = PUT(o, ",\"time_end\":");
+	o = put_time(o, f->time_end, &tm);
 	if (f->process_guid || f->pid || f->image) {
-		fputs(",\"process\":{\"guid\":", o);
-		jstr(o, f->process_guid);
-		fprintf(o, ",\"pid\":%llu,\"image\":", (unsigned long long)f->pid);
-		jstr(o, f->image);
-		putc('}', o);
+		o = PUT(o, ",\"process\":{\"guid\":");
+		o = put_str(o, f->process_guid);
+		o = PUT(o, ",\"pid\":");
+		o = put_u64(o, f->pid);
+		o = PUT(o, ",\"image\":");
+		o = put_str(o, f->image);
+		*o++ = '}';
 	}
-	fputs(",\"explanation\":", o);
-	jstr(o, f->explanation);
-	fputs(",\"details\":{", o);
+	o = PUT(o, ",\"explanation\":");
+	o = put_str(o, f->explanation);
+	o = PUT(o, ",\"details\":{");
 	for (uint32_t i = 0; i < f->ndetails; i++) {
 		if (i)
-			putc(',', o);
-		jstr(o, f->details[i].key);
-		putc(':', o);
-		jstr(o, f->details[i].value);
+			*o++ = ',';
+		o = put_str(o, f->details[i].key);
+		*o++ = ':';
+		o = put_str(o, f->details[i].value);
 	}
-	fputs("},\"evidence\":[", o);
+	o = PUT(o, "},\"evidence\":[");
 	for (uint32_t i = 0; i < f->nevidence; i++) {
 		const struct wh_evref *e = &f->evidence[i];
-		fputs(i ? ",{\"source\":" : "{\"source\":", o);
-		jstr(o, e->source);
-		fprintf(o, ",\"offset\":%llu,\"record\":%llu,\"time\":", (unsigned long long)e->offset,
-			(unsigned long long)e->record);
-		jtime(o, e->time);
-		putc('}', o);
+		o = i ? PUT(o, ",{\"source\":") : PUT(o, "{\"source\":");
+		o = put_str(o, e->source);
+		o = PUT(o, ",\"offset\":");
+		o = put_u64(o, e->offset);
+		o = PUT(o, ",\"record\":");
+		o = put_u64(o, e->record);
+		o = PUT(o, ",\"time\":");
+		o = put_time(o, e->time, &tm);
+		*o++ = '}';
 	}
-	fputs("]}\n", o);
+	o = PUT(o, "]}\n");
+	return (size_t)(o - dst);
+}
+
+void wh_finding_write_json(FILE *o, const struct wh_finding *f)
+{
+	char stack[16384];
+	size_t bound = wh_finding_json_bound(f);
+	char *buf = bound <= sizeof(stack) ? stack : wh_xmalloc(bound);
+	fwrite_unlocked(buf, 1, wh_finding_json(buf, f), o);
+	if (buf != stack)
+		free(buf);
 }

@@ -126,5 +126,9 @@ void wh_findings_sort(struct wh_findings *l);
 
 /* One finding as a JSON object on one line (the common JSON lines format). */
 void wh_finding_write_json(FILE *out, const struct wh_finding *f);
+/* The same line into dst, which has room for wh_finding_json_bound(f)
+ * bytes; returns its length. For writers that gather their output. */
+size_t wh_finding_json_bound(const struct wh_finding *f);
+size_t wh_finding_json(char *dst, const struct wh_finding *f);
 
 #endif
