@@ -74,6 +74,7 @@ static void check(size_t n, size_t cap, uint32_t min_runs)
 	assert_int_equal(glen, wlen);
 	assert_memory_equal(got, want, wlen);
 	/* written once: empty afterwards */
+	free(got);
 	o = open_memstream(&got, &glen);
 	assert_int_equal(wh_timeline_write(t, o), 0);
 	fclose(o);
