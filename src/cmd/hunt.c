@@ -63,12 +63,30 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define TIMELINE_MEM (16u << 20)
 /* Findings are built in a scratch list, emptied this often. */
 #define SCRATCH_FINDINGS 4096
+/* The largest record of one hit (its details are the event's values). */
+#define REC_MAX (256u << 20)
 
 /* What stays the same between hits of one rule, made once per rule: the
  * rule's own strings live as long as the set, which outlives the output. */
 struct rule_memo {
 	int32_t event_id;
 	const char *explanation;   /* for event_id; NULL: not made yet */
+	/* the names whose values its hits show (detail_names), then proc_names;
+	 * nwant -1: more than 64, looked up one by one; want NULL: not made yet */
+	int nwant;
+	const char **want;
+	uint32_t *wlen;
+	uint64_t *whash;
+	uint64_t *dup;             /* per name: the earlier names equal to it but for case */
+};
+
+/* The current event's field names in a hash table, made at its first hit
+ * and used by all of its hits: a finding looks up about 15 names. */
+struct name_tab {
+	uint64_t gen;              /* the event it is for (hunt_ctx.evgen) */
+	uint32_t mask;             /* slots - 1 */
+	uint32_t *slot;            /* field index + 1; 0: empty */
+	size_t cap;
 };
 
 struct stat_row {
@@ -91,13 +109,22 @@ struct hunt_ctx {
 	struct wh_sigma *sigma;
 	struct rule_memo *memo;    /* per rule index */
 	size_t nrules;
+	struct wh_arena marena;    /* the memos' name lists */
+	uint64_t evgen;            /* events seen */
+	struct name_tab names;
 	struct wh_intern strings;  /* hosts, sources, explanations: few, repeated */
 	enum out_mode mode;
 	int fail_on;
 	bool failed;               /* a hit at fail_on or above */
 	uint64_t hits;
 	struct wh_timeline *timeline;
-	FILE *render;              /* a memory stream: one finding's output */
+	struct wh_sbuf rec;        /* one hit's record, before it goes on the timeline */
+	struct wh_sbuf expl;       /* an explanation being made */
+	const char *last_host, *last_host_in;     /* the last host interned, and as the event had it */
+	const char *last_src, *last_src_in;       /* the same for the source */
+	char *out;                 /* one finding's JSON line, when writing */
+	size_t outcap;
+	FILE *render;              /* a memory stream: one correlation's output */
 	char *render_buf;
 	size_t render_len;
 	bool stats;
@@ -175,55 +202,129 @@ static int detail_names(const struct wh_sigma_rule *r, const char **want, size_t
 	return nw;
 }
 
-/*
- * The first MAX_DETAILS of those names that the event has, each once
- * (names that differ only in case count as one), with their values. One
- * pass over the event's fields: a hit on a wide event would otherwise
- * search the fields once per name.
- */
-/* The fields a finding names its process by, found in the same pass. */
+/* The fields a finding names its process by, found with the details. */
 enum { P_IMAGE, P_NEWPROC, P_GUID, P_PID, P_COUNT };
 static const char *const proc_names[P_COUNT] = { "Image", "NewProcessName", "ProcessGuid", "ProcessId" };
 
-static void add_details(struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
+static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rule *r);
+
+/* A hash of a field name from its length and its first and last 8 bytes:
+ * names are short, and this costs the same for all of them. */
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t a = 0, b = 0;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			a |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	}
+	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+static void names_build(struct hunt_ctx *c, const struct wh_event *ev)
+{
+	struct name_tab *t = &c->names;
+	size_t want = 32;
+	while (want < 2 * (size_t)ev->nfields)   /* nfields <= WH_EVENT_MAX_FIELDS: bounded */
+		want *= 2;
+	if (want > t->cap) {
+		free(t->slot);
+		t->slot = wh_xmalloc(want * sizeof(*t->slot));
+		t->cap = want;
+	}
+	t->mask = (uint32_t)want - 1;
+	memset(t->slot, 0, want * sizeof(*t->slot));
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		const struct wh_field *fl = &ev->fields[i];
+		uint32_t k = (uint32_t)name_hash(fl->name, fl->nlen) & t->mask;
+		bool dup = false;
+		for (; t->slot[k]; k = (k + 1) & t->mask) {
+			const struct wh_field *o = &ev->fields[t->slot[k] - 1];
+			if (o->nlen == fl->nlen && memcmp(o->name, fl->name, fl->nlen) == 0) {
+				dup = true;   /* the first field of a name is the one shown */
+				break;
+			}
+		}
+		if (!dup)
+			t->slot[k] = i + 1;
+	}
+	t->gen = c->evgen;
+}
+
+static const char *names_get(const struct name_tab *t, const struct wh_event *ev, const char *name, uint32_t len,
+			     uint64_t hash)
+{
+	for (uint32_t k = (uint32_t)hash & t->mask; t->slot[k]; k = (k + 1) & t->mask) {
+		const struct wh_field *o = &ev->fields[t->slot[k] - 1];
+		if (o->nlen == len && memcmp(o->name, name, len) == 0)
+			return o->value;
+	}
+	return NULL;
+}
+
+/* Make the memo's name lists. */
+static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r)
+{
+	const char *want[64];
+	size_t wlen[64];
+	int nw = detail_names(r, want, wlen, 64);
+	m->nwant = nw;
+	if (nw < 0) {
+		m->want = (const char **)proc_names;   /* made: nothing to keep */
+		return;
+	}
+	size_t nall = (size_t)nw + P_COUNT;
+	m->want = wh_arena_alloc(&c->marena, nall * sizeof(*m->want));
+	m->wlen = wh_arena_alloc(&c->marena, nall * sizeof(*m->wlen));
+	m->whash = wh_arena_alloc(&c->marena, nall * sizeof(*m->whash));
+	m->dup = wh_arena_alloc(&c->marena, nall * sizeof(*m->dup));
+	for (size_t w = 0; w < nall; w++) {
+		m->want[w] = w < (size_t)nw ? want[w] : proc_names[w - (size_t)nw];
+		m->wlen[w] = (uint32_t)strlen(m->want[w]);
+		m->whash[w] = name_hash(m->want[w], m->wlen[w]);
+		m->dup[w] = 0;
+		for (size_t k = 0; k < w && w < (size_t)nw; k++)
+			if (strcasecmp(m->want[k], m->want[w]) == 0)
+				m->dup[w] |= 1ull << k;
+	}
+}
+
+/*
+ * The first MAX_DETAILS of those names that the event has, each once
+ * (names that differ only in case count as one), with their values, and
+ * the process fields.
+ */
+static void add_details(struct hunt_ctx *c, struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
 			const struct wh_event *ev, const char *proc[P_COUNT])
 {
-	const char *want[64 + P_COUNT], *val[64 + P_COUNT];
-	size_t wlen[64 + P_COUNT];
-	int nw = detail_names(r, want, wlen, 64);
-	if (nw < 0) {
+	struct rule_memo *m = rule_memo(c, r);
+	if (m && !m->want)
+		memo_names(c, m, r);
+	if (!m || m->nwant < 0) {
 		add_details_by_name(fb, f, r, ev);   /* a rule with very many fields */
 		for (int k = 0; k < P_COUNT; k++)
 			proc[k] = wh_event_get(ev, proc_names[k]);
 		return;
 	}
-	for (int k = 0; k < P_COUNT; k++) {
-		want[nw + k] = proc_names[k];
-		wlen[nw + k] = strlen(proc_names[k]);
-	}
-	int nall = nw + P_COUNT;
-	for (int w = 0; w < nall; w++)
-		val[w] = NULL;
-	for (uint32_t i = 0; i < ev->nfields; i++) {
-		const struct wh_field *fl = &ev->fields[i];
-		for (int w = 0; w < nall; w++)
-			if (!val[w] && wlen[w] == fl->nlen && memcmp(want[w], fl->name, fl->nlen) == 0)
-				val[w] = fl->value;
-	}
+	if (c->names.gen != c->evgen || !c->names.slot)
+		names_build(c, ev);
+	int nw = m->nwant;
 	for (int k = 0; k < P_COUNT; k++)
-		proc[k] = val[nw + k];
-	const char *done[MAX_DETAILS];
+		proc[k] = names_get(&c->names, ev, m->want[nw + k], m->wlen[nw + k], m->whash[nw + k]);
+	uint64_t chosen = 0;
 	uint32_t nd = 0;
 	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
-		if (!val[w])
+		if (chosen & m->dup[w])
 			continue;
-		bool seen = false;
-		for (uint32_t k = 0; k < nd; k++)
-			seen |= strcasecmp(done[k], want[w]) == 0;
-		if (seen)
+		const char *v = names_get(&c->names, ev, m->want[w], m->wlen[w], m->whash[w]);
+		if (!v)
 			continue;
-		put_detail(f, fb, want[w], val[w]);
-		done[nd++] = want[w];
+		put_detail(f, fb, m->want[w], v);
+		chosen |= 1ull << w;
+		nd++;
 	}
 }
 
@@ -234,22 +335,38 @@ static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rul
 		c->nrules = wh_sigma_nrules(c->sigma);
 		c->memo = wh_xcalloc(c->nrules + 1, sizeof(*c->memo));
 	}
-	const struct wh_sigma_rule *first = c->nrules ? wh_sigma_rule_at(c->sigma, 0) : NULL;
-	if (!first || r < first)
+	if (r->index >= c->nrules || wh_sigma_rule_at(c->sigma, r->index) != r)
 		return NULL;
-	/* rules are one array in the set; check it rather than assume it */
-	size_t lo = 0, hi = c->nrules;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct wh_sigma_rule *x = wh_sigma_rule_at(c->sigma, mid);
-		if (x == r)
-			return &c->memo[mid];
-		if (x < r)
-			lo = mid + 1;
-		else
-			hi = mid;
+	return &c->memo[r->index];
+}
+
+/* The explanation of a hit of rule r on an event of this id (valid until
+ * the next call when r is not the set's). */
+static const char *explain(struct hunt_ctx *c, const struct wh_sigma_rule *r, int32_t event_id)
+{
+	struct rule_memo *m = rule_memo(c, r);
+	if (m && m->explanation && m->event_id == event_id)
+		return m->explanation;
+	wh_sbuf_reset(&c->expl);
+	wh_sbuf_addf(&c->expl, "Sigma rule '%s' (%s) matched event %d%s%s", r->title, r->file, event_id,
+		     *r->description ? ": " : "", r->description);
+	const char *e = wh_sbuf_str(&c->expl);
+	if (m) {
+		m->explanation = wh_intern_str(&c->strings, e);
+		m->event_id = event_id;
 	}
-	return NULL;
+	return e;
+}
+
+/* An interned copy of s, remembered for the next hit: the hits of a run
+ * mostly share their host and source. */
+static const char *intern_last(struct hunt_ctx *c, const char *s, const char **in, const char **out)
+{
+	if (!*out || *in != s || strcmp(*out, s) != 0) {
+		*out = wh_intern_str(&c->strings, s);
+		*in = s;
+	}
+	return *out;
 }
 
 static void table_row(FILE *o, const struct wh_finding *f);
@@ -289,18 +406,7 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 		}
 		return f;
 	}
-	struct rule_memo *m = rule_memo(c, r);
-	if (!m || !m->explanation || m->event_id != ev->event_id) {
-		const char *e = wh_findings_fmt(l, "Sigma rule '%s' (%s) matched event %d%s%s", r->title, r->file,
-						ev->event_id, *r->description ? ": " : "", r->description);
-		if (m) {
-			m->explanation = wh_intern_str(&c->strings, e);
-			m->event_id = ev->event_id;
-		}
-		f->explanation = e;
-	} else {
-		f->explanation = m->explanation;
-	}
+	f->explanation = explain(c, r, ev->event_id);
 	fb->evidence = (struct wh_evref){ ev->source, ev->offset, ev->record, ev->time };
 	f->evidence = &fb->evidence;
 	f->nevidence = 1;
@@ -308,7 +414,7 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	snprintf(fb->eid, sizeof(fb->eid), "%d", ev->event_id);
 	put_detail(f, fb, "EventID", fb->eid);
 	const char *proc[P_COUNT];
-	add_details(fb, f, r, ev, proc);
+	add_details(c, fb, f, r, ev, proc);
 	f->image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
 	f->process_guid = proc[P_GUID];
 	const char *pid = proc[P_PID];
@@ -318,13 +424,130 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	return f;
 }
 
-/* Count the finding, render it, and put it on the timeline. */
+/*
+ * A hit waits on the timeline as a compact record, and its text is made
+ * only when the timeline is written: the record holds what the event gives
+ * (the detail values, the process, where the event is) and names the rule
+ * by its index, so it is a fraction of the rendered line, fewer bytes go
+ * through memory, and the timeline spills later or not at all. Strings the
+ * record points to (rule field names, interned hosts and sources) live
+ * until the output is written; the timeline may write a record to a
+ * temporary file and read it back in the same process, so the pointers
+ * stay valid.
+ *
+ *   struct rec_head | ndetails x (key pointer, uint32 length, value, NUL)
+ *   | image (uint32 length, value, NUL) when image_at is AT_INLINE | guid the same
+ *
+ * A correlation's hit is rendered at once and kept as REC_TEXT + its text.
+ */
+enum { REC_EVENT = 1, REC_TEXT = 2 };
+enum { AT_NONE = 0xff, AT_INLINE = 0xfe };   /* else: the detail that holds the value */
+
+struct rec_head {
+	uint8_t kind;
+	uint8_t ndetails;
+	uint8_t image_at, guid_at;
+	int32_t event_id;
+	uint32_t rule;
+	const char *host, *source;
+	uint64_t offset, record, pid;
+	int64_t time;
+};
+
+static void rec_str(struct wh_sbuf *b, const char *v)
+{
+	uint32_t n = (uint32_t)strlen(v);
+	wh_sbuf_add(b, &n, sizeof(n));
+	wh_sbuf_add(b, v, (size_t)n + 1);
+}
+
+static uint8_t rec_at(const struct wh_finding *f, const char *v)
+{
+	if (!v)
+		return AT_NONE;
+	for (uint32_t k = 0; k < f->ndetails; k++)
+		if (f->details[k].value == v)
+			return (uint8_t)k;
+	return AT_INLINE;
+}
+
+/* The hit's finding in part: what the counts, the statistics and the sort
+ * need, and the details. */
+static void event_finding(struct hunt_ctx *c, const struct wh_sigma_rule *r, const char *host,
+			  const struct wh_event *ev, struct wh_finding *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->id = *r->id ? r->id : r->title;
+	f->title = r->title;
+	f->severity = r->severity;
+	f->host = intern_last(c, host, &c->last_host_in, &c->last_host);
+	f->time = f->time_end = ev->time;
+}
+
+static void on_event_hit(struct hunt_ctx *c, const struct wh_sigma_hit *h)
+{
+	const struct wh_sigma_rule *r = h->rule;
+	const struct wh_event *ev = h->ev;
+	struct wh_finding f;
+	struct finding_buf fb;
+	event_finding(c, r, h->host ? h->host : ev->host, ev, &f);
+	if (c->fail_on >= 0 && (int)f.severity >= c->fail_on)
+		c->failed = true;
+	if (c->stats) {
+		stat_add(&c->per_rule, f.id, &f, false);
+		stat_add(&c->per_host, f.host, &f, true);
+	}
+	const char *proc[P_COUNT];
+	add_details(c, &fb, &f, r, ev, proc);
+	const char *image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
+	struct rec_head hd = {
+		.kind = REC_EVENT,
+		.ndetails = (uint8_t)f.ndetails,
+		.image_at = rec_at(&f, image),
+		.guid_at = rec_at(&f, proc[P_GUID]),
+		.event_id = ev->event_id,
+		.rule = r->index,
+		.host = f.host,
+		.source = intern_last(c, ev->source, &c->last_src_in, &c->last_src),
+		.offset = ev->offset,
+		.record = ev->record,
+		.time = ev->time,
+	};
+	const char *pid = proc[P_PID];
+	uint64_t p;
+	if (pid && wh_parse_u64(pid, strlen(pid), &p))
+		hd.pid = p;
+	struct wh_sbuf *b = &c->rec;
+	wh_sbuf_reset(b);
+	wh_sbuf_add(b, &hd, sizeof(hd));
+	for (uint32_t k = 0; k < f.ndetails; k++) {
+		wh_sbuf_add(b, &f.details[k].key, sizeof(f.details[k].key));
+		rec_str(b, f.details[k].value);
+	}
+	if (hd.image_at == AT_INLINE)
+		rec_str(b, image);
+	if (hd.guid_at == AT_INLINE)
+		rec_str(b, proc[P_GUID]);
+	if (b->overflow) {
+		wh_error("hunt: a hit's values are too large to keep (rule '%s')", f.id);
+		c->error = 1;
+		return;
+	}
+	if (wh_timeline_add(c->timeline, f.time, f.host, f.id, b->buf, b->len) < 0)
+		c->error = 1;
+}
+
+/* Count the finding and put it on the timeline. */
 static void on_hit(const struct wh_sigma_hit *h, void *arg)
 {
 	struct hunt_ctx *c = arg;
+	c->hits++;
+	if (h->ev && !h->rule->correlation && rule_memo(c, h->rule)) {
+		on_event_hit(c, h);
+		return;
+	}
 	struct finding_buf fb;
 	const struct wh_finding *f = build_finding(c, h, &fb);
-	c->hits++;
 	if (c->fail_on >= 0 && (int)f->severity >= c->fail_on)
 		c->failed = true;
 	if (c->stats) {
@@ -332,6 +555,7 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 		stat_add(&c->per_host, f->host, f, true);
 	}
 	fseeko(c->render, 0, SEEK_SET);
+	putc(REC_TEXT, c->render);
 	if (c->mode == OUT_TABLE)
 		table_row(c->render, f);
 	else if (c->mode == OUT_CSV)
@@ -348,9 +572,83 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	}
 }
 
+static const char *rec_get(const char *p, size_t *off)
+{
+	uint32_t n;
+	memcpy(&n, p + *off, sizeof(n));
+	const char *v = p + *off + sizeof(n);
+	*off += sizeof(n) + (size_t)n + 1;
+	return v;
+}
+
+/* Write one timeline entry: a record is made into its finding and printed. */
+static void write_entry(const char *p, size_t len, void *arg)
+{
+	struct hunt_ctx *c = arg;
+	if (len && (uint8_t)p[0] == REC_TEXT) {
+		fwrite_unlocked(p + 1, 1, len - 1, stdout);
+		return;
+	}
+	struct rec_head hd;
+	memcpy(&hd, p, sizeof(hd));
+	size_t off = sizeof(hd);
+	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, hd.rule);
+	struct wh_finding f;
+	struct wh_kv det[MAX_DETAILS + 1];
+	char eid[16];
+	snprintf(eid, sizeof(eid), "%d", hd.event_id);
+	det[0] = (struct wh_kv){ "EventID", eid };
+	for (uint32_t k = 0; k < hd.ndetails; k++) {
+		memcpy(&det[k + 1].key, p + off, sizeof(det[k + 1].key));
+		off += sizeof(det[k + 1].key);
+		det[k + 1].value = rec_get(p, &off);
+	}
+	const char *image = hd.image_at == AT_NONE ? NULL
+			    : hd.image_at == AT_INLINE ? rec_get(p, &off)
+						       : det[hd.image_at + 1].value;
+	const char *guid = hd.guid_at == AT_NONE ? NULL
+			   : hd.guid_at == AT_INLINE ? rec_get(p, &off)
+						     : det[hd.guid_at + 1].value;
+	memset(&f, 0, sizeof(f));
+	f.id = *r->id ? r->id : r->title;
+	f.title = r->title;
+	f.analytic = "sigma";
+	f.severity = r->severity;
+	f.confidence = r->confidence;
+	f.attack = r->attack;
+	f.stage = r->stage;
+	f.viewpoints = WH_VP_PROCESS;
+	f.host = hd.host;
+	f.time = f.time_end = hd.time;
+	if (c->mode == OUT_JSON)   /* the only form that shows it */
+		f.explanation = explain(c, r, hd.event_id);
+	f.process_guid = guid;
+	f.pid = hd.pid;
+	f.image = image;
+	struct wh_evref e = { hd.source, hd.offset, hd.record, hd.time };
+	f.evidence = &e;
+	f.nevidence = 1;
+	f.details = det;
+	f.ndetails = hd.ndetails + 1;
+	if (c->mode == OUT_TABLE) {
+		table_row(stdout, &f);
+	} else if (c->mode == OUT_CSV) {
+		csv_row(stdout, &f);
+	} else {
+		size_t need = wh_finding_json_bound(&f);
+		if (need > c->outcap) {
+			c->outcap = need + 4096;
+			free(c->out);
+			c->out = wh_xmalloc(c->outcap);
+		}
+		fwrite_unlocked(c->out, 1, wh_finding_json(c->out, &f), stdout);
+	}
+}
+
 static int on_event(struct wh_event *ev, void *arg)
 {
 	struct hunt_ctx *c = arg;
+	c->evgen++;
 	wh_sigma_match(c->sigma, ev, on_hit, c);
 	return 0;
 }
@@ -581,12 +879,15 @@ static int run_hunt(int argc, char **argv)
 	struct hunt_ctx c = { 0 };
 	wh_findings_init(&c.findings);
 	wh_intern_init(&c.strings, false);
+	wh_arena_init(&c.marena, 64 * 1024, 0);
 	wh_map_init(&c.per_rule.m, false);
 	wh_map_init(&c.per_host.m, true);
 	c.mode = mode;
 	c.fail_on = fail_on;
 	c.stats = stats;
 	c.timeline = wh_timeline_new(TIMELINE_MEM);
+	wh_sbuf_init(&c.rec, REC_MAX);
+	wh_sbuf_init(&c.expl, 1 << 20);
 	c.render = open_memstream(&c.render_buf, &c.render_len);
 	if (!c.render) {
 		status = wh_error("cannot open a memory stream");
@@ -619,7 +920,7 @@ static int run_hunt(int argc, char **argv)
 	wh_emit_buffer(stdout);
 	if (mode == OUT_CSV)
 		fputs("time,host,level,rule_id,rule_title,attack,event_id,source,offset,record,details\n", stdout);
-	if (wh_timeline_write(c.timeline, stdout) < 0 || c.error)
+	if (wh_timeline_each(c.timeline, write_entry, &c) < 0 || c.error)
 		status = WH_EXIT_ERROR;
 	if (c.failed && status == WH_EXIT_OK)
 		status = WH_EXIT_FINDINGS;
@@ -650,7 +951,12 @@ out:
 	wh_sigma_free(c.sigma);
 	wh_intern_release(&c.strings);
 	free(c.memo);
+	wh_arena_release(&c.marena);
+	free(c.names.slot);
 	wh_timeline_free(c.timeline);
+	wh_sbuf_release(&c.rec);
+	wh_sbuf_release(&c.expl);
+	free(c.out);
 	if (c.render)
 		fclose(c.render);
 	free(c.render_buf);

@@ -170,11 +170,12 @@ static void head_load(struct wh_timeline *t, struct head *h)
 }
 
 /*
- * Merge the runs (and, when with_mem, the sorted entries in memory) into
- * `out`: as records when as_run, else as text. Closes the runs. Returns 0
- * or -1 (a run could not be read back: reported).
+ * Merge the runs (and, when with_mem, the sorted entries in memory): into
+ * the run `out` as records when out is not NULL, else each text through
+ * fn. Closes the runs. Returns 0 or -1 (a run could not be read back:
+ * reported).
  */
-static int merge(struct wh_timeline *t, bool with_mem, FILE *out, bool as_run)
+static int merge(struct wh_timeline *t, bool with_mem, FILE *out, wh_timeline_fn fn, void *arg)
 {
 	uint32_t nh = t->nruns + (with_mem ? 1 : 0);
 	struct head *hs = wh_xcalloc(nh + 1, sizeof(*hs));
@@ -199,13 +200,13 @@ static int merge(struct wh_timeline *t, bool with_mem, FILE *out, bool as_run)
 		if (!m)
 			break;
 		const char *text = m->rec + m->hlen + m->ilen;
-		if (as_run) {
+		if (out) {
 			if (!put_rec(out, m->time, m->seq, m->rec, m->hlen, m->rec + m->hlen, m->ilen, text, m->tlen)) {
 				rc = wh_error("timeline: cannot write a temporary file");
 				break;
 			}
 		} else {
-			fwrite(text, 1, m->tlen, out);
+			fn(text, m->tlen, arg);
 		}
 		head_load(t, m);
 	}
@@ -228,7 +229,7 @@ static int spill(struct wh_timeline *t)
 		FILE *f = new_run();
 		if (!f)
 			return wh_error("timeline: cannot make a temporary file");
-		if (merge(t, false, f, true) < 0) {
+		if (merge(t, false, f, NULL, NULL) < 0) {
 			fclose(f);
 			return -1;
 		}
@@ -296,19 +297,29 @@ int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const
 	return 0;
 }
 
-int wh_timeline_write(struct wh_timeline *t, FILE *out)
+int wh_timeline_each(struct wh_timeline *t, wh_timeline_fn fn, void *arg)
 {
 	sort_mem(t);
 	int rc = 0;
 	if (t->nruns) {
-		rc = merge(t, true, out, false);
+		rc = merge(t, true, NULL, fn, arg);
 	} else {
 		for (size_t i = 0; i < t->n; i++) {
 			const struct ent *e = &t->v[i];
-			fwrite(t->buf + e->off + e->hlen + e->ilen, 1, e->tlen, out);
+			fn(t->buf + e->off + e->hlen + e->ilen, e->tlen, arg);
 		}
 	}
 	t->n = 0;
 	t->len = 0;
 	return rc;
+}
+
+static void write_text(const char *text, size_t len, void *arg)
+{
+	fwrite(text, 1, len, arg);
+}
+
+int wh_timeline_write(struct wh_timeline *t, FILE *out)
+{
+	return wh_timeline_each(t, write_text, out);
 }

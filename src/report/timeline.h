@@ -4,7 +4,7 @@
  * A command that reports hits as a timeline cannot write them as they come
  * (the inputs are not in time order as a whole) and must not keep them all
  * (memory would grow with the input). A timeline keeps the rendered lines
- * of its entries up to a memory cap; past it, it sorts what it holds and
+ * (or compact records) of its entries up to a memory cap; past it, it sorts what it holds and
  * spills it to a temporary file as a sorted run, and at the end merges the
  * runs. Order: time (unknown first), then host, then id (byte order), then
  * the order of arrival.
@@ -31,6 +31,12 @@ int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const
 /* Write every entry's text in order; the timeline is empty afterwards.
  * Returns 0, or -1 when a spilled run could not be read back (reported). */
 int wh_timeline_write(struct wh_timeline *t, FILE *out);
+
+/* The same, handing each entry's bytes to fn instead: an entry may be a
+ * compact record that fn renders only now. The bytes are valid during the
+ * call. */
+typedef void (*wh_timeline_fn)(const char *text, size_t len, void *arg);
+int wh_timeline_each(struct wh_timeline *t, wh_timeline_fn fn, void *arg);
 
 /* Entries added so far; runs spilled so far. */
 uint64_t wh_timeline_count(const struct wh_timeline *t);

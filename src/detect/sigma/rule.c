@@ -1300,6 +1300,7 @@ static int load_doc(struct wh_sigma *s, const char *file, const struct wh_ynode 
 	struct sg_rule *r = &s->rules[idx];
 	memset(r, 0, sizeof(*r));
 	r->doc = doc;
+	r->pub.index = idx;
 	r->pub.title = title;
 	r->pub.file = wh_intern_str(&s->strings, file);
 	r->pub.line = line;

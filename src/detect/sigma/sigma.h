@@ -36,6 +36,7 @@
 struct wh_sigma;
 
 struct wh_sigma_rule {
+	uint32_t index;            /* its place: wh_sigma_rule_at(s, index) is this rule */
 	const char *id;            /* "" when the rule has none */
 	const char *name;          /* "" when none */
 	const char *title;
