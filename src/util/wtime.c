@@ -214,6 +214,34 @@ char *wh_time_format(int64_t ns, int ndigits, char buf[WH_TIME_BUFSZ])
 	int64_t y;
 	unsigned m, d;
 	wh_civil_from_days(days, &y, &m, &d);
+	if (y >= 0 && y <= 9999) {
+		/* the digits by hand: writers print a time per line, and printf
+		 * cost more than the rest of a finding's line */
+		unsigned v[6] = { (unsigned)y / 100, (unsigned)y % 100, m, d, (unsigned)(rem / 3600),
+				  (unsigned)(rem / 60 % 60) };
+		static const char after[6] = { 0, '-', '-', 'T', ':', ':' };   /* yyyy-mm-ddThh:mm: */
+		char *p = buf;
+		for (int i = 0; i < 6; i++) {
+			*p++ = (char)('0' + v[i] / 10);
+			*p++ = (char)('0' + v[i] % 10);
+			if (after[i])
+				*p++ = after[i];
+		}
+		*p++ = (char)('0' + (unsigned)(rem % 60) / 10);
+		*p++ = (char)('0' + (unsigned)(rem % 60) % 10);
+		if (ndigits == 3 || ndigits == 6 || ndigits == 9) {
+			unsigned f = (unsigned)(ndigits == 3 ? frac / 1000000 : ndigits == 6 ? frac / 1000 : frac);
+			*p++ = '.';
+			for (int k = ndigits - 1; k >= 0; k--) {
+				p[k] = (char)('0' + f % 10);
+				f /= 10;
+			}
+			p += ndigits;
+		}
+		*p++ = 'Z';
+		*p = '\0';
+		return buf;
+	}
 	int len = snprintf(buf, WH_TIME_BUFSZ, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, m, d,
 			   (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
 	if (ndigits == 3)
