@@ -273,6 +273,7 @@ struct wh_sigma {
 	uint32_t rec_no;
 	struct sg_memo *memo;               /* SG_MEMO_SLOTS: see engine.c */
 	size_t memo_bytes;                  /* held by its entries (at most SG_MEMO_BUDGET) */
+	uint32_t memo_clock;                /* counts the memo's uses: which slot of a set is older */
 	struct sg_pending *pend;            /* this event's values to decide */
 	uint32_t npend, pend_cap;
 	struct sg_kwdb **kwdbs;
