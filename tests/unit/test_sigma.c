@@ -525,6 +525,53 @@ static void test_many_rules_one_event(void **st)
 	wh_sigma_free(s);
 }
 
+/* Hits of each rule id (by its first letter) over a run of events. */
+static int count_id(const struct hits *h, char id)
+{
+	int n = 0;
+	for (int i = 0; i < h->n; i++)
+		n += h->ids[i][0] == id;
+	return n;
+}
+
+static void test_keywords_through_memo(void **st)
+{
+	(void)st;
+	/* The values the memo knows carry their keyword leaves with them, for
+	 * the keyword set of the view that stored them: the same value seen
+	 * again in that view must still fire the keyword rule, and in a view
+	 * with other keywords (process creation adds 'perfc.dat') it must be
+	 * searched again. Values seen once, values the memo does not take
+	 * (over 512 bytes) and fields no rule looks at are searched as well. */
+	const char *y = "title: any windows\nid: a\nlogsource: {product: windows}\n"
+			"detection: {k: [mimikatz, 'sekurlsa::'], condition: k}\n"
+			"---\ntitle: process keyword\nid: b\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {k: ['perfc.dat'], s: {CommandLine|contains: zzz}, condition: k or s}\n"
+			"---\ntitle: network image\nid: c\nlogsource: {product: windows, category: network_connection}\n"
+			"detection: {s: {Image|endswith: '.exe'}, condition: s}\n"
+			"---\ntitle: process image\nid: d\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|endswith: '\\\\x.exe'}, condition: s}\n";
+	struct wh_sigma *s = load(y);
+	char longv[700];
+	memset(longv, 'A', sizeof(longv));
+	memcpy(longv + 600, " sekurlsa::x", 13);
+	struct hits h = { 0 };
+	for (int round = 0; round < 3; round++) {
+		wh_sigma_match(s, sysmon(3, "Image", "C:\\t\\perfc.dat.exe", NULL), on_hit, &h);
+		wh_sigma_match(s, PROC("Image", "C:\\t\\perfc.dat.exe", "CommandLine", "run"), on_hit, &h);
+		wh_sigma_match(s, PROC("Image", "C:\\t\\y.exe", "CommandLine", "mimikatz.exe"), on_hit, &h);
+		wh_sigma_match(s, PROC("Image", "C:\\t\\y.exe", "CommandLine", longv), on_hit, &h);
+		wh_sigma_match(s, PROC("Image", "C:\\t\\y.exe", "CommandLine", "b", "RuleName", "sekurlsa::z"), on_hit,
+			       &h);
+		wh_sigma_match(s, sysmon(3, "Image", "C:\\t\\mimikatz.exe", NULL), on_hit, &h);
+	}
+	assert_int_equal(count_id(&h, 'b'), 3);   /* perfc.dat, first seen in a network event */
+	assert_int_equal(count_id(&h, 'a'), 12);   /* the short, the long, the unlooked-at value, the network image */
+	assert_int_equal(count_id(&h, 'c'), 6);
+	assert_int_equal(count_id(&h, 'd'), 0);
+	wh_sigma_free(s);
+}
+
 int main(void)
 {
 	wh_diag.quiet = true;
@@ -549,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_many_rules_one_event),
+		cmocka_unit_test(test_keywords_through_memo),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	wh_event_release(&evbuf);

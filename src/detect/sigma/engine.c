@@ -120,6 +120,7 @@ struct sg_view {
 	bool any;                /* some unit is allowed */
 	bool keywords;           /* some allowed unit searches keywords */
 	const struct sg_fielddb *kwdb;   /* their literals, or NULL */
+	uint32_t kwid;           /* kwdbs index + 1 of kwdb; 0: none */
 	uint64_t *scan;          /* bit per field: some allowed unit has literals there */
 	uint64_t *need;          /* bit per field: some allowed unit looks at it */
 	/* what the view was made for, to know it again without building a key */
@@ -173,6 +174,7 @@ struct sg_memo {
 	uint32_t nleaves, nors, ntrig;
 	uint32_t cap;            /* bytes at data */
 	uint32_t used;           /* memo_clock when last found or stored */
+	uint32_t kw;             /* the keyword database (kwid) whose leaves in the value it holds too; 0: none */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
 };
 
@@ -272,6 +274,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->kwdbs);
 	free(s->cat);
 	free(s->seg_end);
+	free(s->kwdone);
 	if (s->hs_scratch)
 		hs_free_scratch(s->hs_scratch);
 	for (uint32_t i = 0; i < s->nviews; i++)
@@ -1480,12 +1483,14 @@ static int cmp_u32(const void *a, const void *b)
 /* The keyword database for a set of keyword leaves (sorted, no repeats):
  * shared by every view that needs the same set. NULL when it cannot be
  * built (reported). */
-static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, uint32_t n)
+static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, uint32_t n, uint32_t *id)
 {
 	uint64_t key = wh_hash_bytes(ids, n * sizeof(uint32_t)) ^ n;
 	for (uint32_t i = 0; i < s->nkwdbs; i++)
-		if (s->kwdbs[i]->key == key)
+		if (s->kwdbs[i]->key == key) {
+			*id = i + 1;
 			return &s->kwdbs[i]->db;
+		}
 	struct sg_kwdb *k = wh_xcalloc(1, sizeof(*k));
 	k->key = key;
 	struct sg_leaf **lv = wh_xcalloc(n + 1, sizeof(*lv));
@@ -1495,6 +1500,7 @@ static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, u
 	free(lv);
 	WH_GROW(s->kwdbs, s->nkwdbs + 1, s->kwdbs_cap);
 	s->kwdbs[s->nkwdbs++] = k;
+	*id = s->nkwdbs;
 	return rc < 0 ? NULL : &k->db;
 }
 
@@ -1548,7 +1554,9 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		for (uint32_t i = 0; i < nkw; i++)
 			if (m == 0 || kw[m - 1] != kw[i])
 				kw[m++] = kw[i];
-		v->kwdb = kw_db(s, kw, m);
+		v->kwdb = kw_db(s, kw, m, &v->kwid);
+		if (!v->kwdb || !v->kwdb->db)
+			v->kwid = 0;
 	}
 	free(kw);
 	return v;
@@ -1994,6 +2002,20 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 	return 0;
 }
 
+/* A keyword literal in one value scanned alone (see scan_value). */
+static int on_keyword_value(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+			    void *arg)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	struct kw_ctx *c = arg;
+	const struct sg_pat *p = &c->d->pats[id];
+	for (uint32_t k = 0; k < p->n; k++)
+		record(c->s, p->leaves[k].leaf);
+	return 0;
+}
+
 /* The cap on the joined values of one event (a larger event's keyword
  * search sees its first values only). */
 #define SG_MAX_CAT (64u << 20)
@@ -2015,6 +2037,8 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 	uint32_t nseg = 0;
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
+		if (i < s->kwdone_cap && s->kwdone[i])
+			continue;   /* searched already (see scan_value) */
 		if (n + f->vlen + 1 > need)
 			break;
 		memcpy(s->cat + n, f->value, f->vlen);
@@ -2022,6 +2046,8 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 		s->seg_end[nseg++] = (uint32_t)n;
 		s->cat[n++] = (char)SG_SEP;
 	}
+	if (n == 0)
+		return;
 	if (++s->rec_no == 0) {
 		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
 		s->rec_no = 1;
@@ -2058,7 +2084,8 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
  * value seen again sets them without visiting each leaf's lists. False
  * when the entry would be too large to be worth it.
  */
-static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32_t scan, const char *v, uint32_t n)
+static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32_t scan, const char *v, uint32_t n,
+		       uint32_t kw)
 {
 	uint32_t nl = s->nrec, no = 0, nt = 0;
 	for (uint32_t k = 0; k < nl; k++) {
@@ -2095,6 +2122,7 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	}
 	m->hash = h;
 	m->used = ++s->memo_clock;
+	m->kw = kw;
 	m->scan = scan;
 	m->vlen = n;
 	m->nleaves = nl;
@@ -2131,6 +2159,7 @@ struct sg_pending {
 	uint32_t n;
 	const char *v;
 	uint64_t h;              /* 0: not through the memo */
+	uint32_t idx;            /* the event's field */
 };
 
 /* Hash the value and fetch its slot, when the field uses the memo. A field
@@ -2169,6 +2198,8 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 				s->fields[scan].memo_hits++;
 				m->used = ++s->memo_clock;
 				replay(s, m);
+				if (m->kw && m->kw == s->cur_view->kwid)
+					s->kwdone[p->idx] = 1;
 				return;
 			}
 		}
@@ -2191,7 +2222,18 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
 		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
 	}
-	if (m && memo_store(s, m, h, scan, v, n)) {
+	/* A value that goes into the memo is searched for the view's keywords
+	 * now, on its own, so that its entry gives them too when it comes
+	 * again and the event's keyword scan leaves it out: most of an event's
+	 * bytes are in values the memo knows. */
+	uint32_t kw = 0;
+	if (m && s->cur_view->kwid) {
+		struct kw_ctx c = { .s = s, .d = s->cur_view->kwdb };
+		hs_scan(c.d->db, v, n, 0, s->hs_scratch, on_keyword_value, &c);
+		kw = s->cur_view->kwid;
+		s->kwdone[p->idx] = 1;
+	}
+	if (m && memo_store(s, m, h, scan, v, n, kw)) {
 		replay(s, m);
 		return;
 	}
@@ -2230,6 +2272,17 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	s->npend = 0;
 	s->nfvals = 0;
 	s->convused = 0;
+	if (view->kwid) {
+		/* which values the keyword scan can leave out (scan_value); at most
+		 * WH_EVENT_MAX_FIELDS */
+		if (ev->nfields > s->kwdone_cap) {
+			free(s->kwdone);
+			s->kwdone_cap = ev->nfields;
+			s->kwdone = wh_xmalloc(s->kwdone_cap);
+		}
+		if (ev->nfields)
+			memset(s->kwdone, 0, ev->nfields);
+	}
 	if (!view->shape) {
 		view->nshape = ev->nfields < SG_SHAPE_MAX ? ev->nfields : SG_SHAPE_MAX;
 		view->shape = wh_xcalloc(view->nshape + 1, sizeof(*view->shape));
@@ -2253,6 +2306,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		p->fid = fid;
 		p->v = f->value;
 		p->n = f->vlen;
+		p->idx = i;
 		scan_prepare(s, p);
 	}
 	/* the slots are on their way; their values too */
@@ -2266,7 +2320,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	}
 	for (uint32_t i = 0; i < s->npend; i++)
 		scan_value(s, &s->pend[i]);
-	if (view->kwdb && view->kwdb->db)
+	if (view->kwid)
 		scan_keywords(s, view->kwdb, ev);
 	for (uint32_t i = 0; i < view->nalways; i++)
 		add_cand(s, view->always[i]);

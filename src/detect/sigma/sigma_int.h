@@ -281,6 +281,8 @@ struct wh_sigma {
 	char *cat;                          /* an event's values joined, for the keyword scan */
 	size_t cat_cap;
 	uint32_t *seg_end;                  /* where each value ends in cat */
+	uint8_t *kwdone;                    /* per field of the event: its keywords are known */
+	uint32_t kwdone_cap;
 	uint32_t seg_cap;
 	char convbuf[64 * 32];
 	uint32_t convused;
