@@ -572,6 +572,44 @@ static void test_keywords_through_memo(void **st)
 	wh_sigma_free(s);
 }
 
+static void test_computed_leaves_remembered(void **st)
+{
+	(void)st;
+	/* Regular expressions, numbers and globs are computed from the value
+	 * and remembered by the value's memo entry: results must follow the
+	 * values however they repeat and alternate, also when the field has
+	 * two values. */
+	const char *y = "title: re\nid: a\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {CommandLine|re: '^a[0-9]+z$'}, condition: s}\n"
+			"---\ntitle: glob\nid: b\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {CommandLine: 'a?9*'}, condition: s}\n"
+			"---\ntitle: lit\nid: c\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {CommandLine|contains: qqq}, condition: s}\n";
+	struct wh_sigma *s = load(y);
+	int want_a = 0, want_b = 0, got_a = 0, got_b = 0;
+	for (int i = 0; i < 400; i++) {
+		char v[32];
+		int k = (i * 7) % 23;
+		snprintf(v, sizeof(v), "a%d%c", k, i % 3 ? 'z' : 'y');
+		want_a += i % 3 != 0;
+		want_b += k >= 10 && k % 10 == 9;   /* "a?9*": a, one character, then 9 */
+		struct hits h = { 0 };
+		wh_sigma_match(s, PROC("CommandLine", v), on_hit, &h);
+		got_a += count_id(&h, 'a');
+		got_b += count_id(&h, 'b');
+	}
+	assert_int_equal(got_a, want_a);
+	assert_int_equal(got_b, want_b);
+	/* two values, the first matches: what holds for the event does not
+	 * hold for the second value alone */
+	struct hits h = { 0 };
+	wh_sigma_match(s, PROC("CommandLine", "a1z", "CommandLine", "a1y"), on_hit, &h);
+	assert_int_equal(count_id(&h, 'a'), 1);
+	wh_sigma_match(s, PROC("CommandLine", "a1y"), on_hit, &h);
+	assert_int_equal(count_id(&h, 'a'), 1);
+	wh_sigma_free(s);
+}
+
 int main(void)
 {
 	wh_diag.quiet = true;
@@ -597,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_many_rules_one_event),
 		cmocka_unit_test(test_keywords_through_memo),
+		cmocka_unit_test(test_computed_leaves_remembered),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	wh_event_release(&evbuf);

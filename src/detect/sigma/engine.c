@@ -174,8 +174,31 @@ struct sg_memo {
 	uint32_t nleaves, nors, ntrig;
 	uint32_t cap;            /* bytes at data */
 	uint32_t used;           /* memo_clock when last found or stored */
+	uint32_t gen;            /* given when stored, never twice: names the value (see sg_lres) */
 	uint32_t kw;             /* the keyword database (kwid) whose leaves in the value it holds too; 0: none */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
+};
+
+/*
+ * Leaves the scan does not decide (regular expressions, globs, numbers,
+ * times, networks) are computed from the value, and the values repeat: a
+ * regular expression on CommandLine without a literal to wait for is tried
+ * on every process start. The result is a function of the leaf and the
+ * value, so it is remembered too, keyed by the leaf and the generation of
+ * the value's memo entry (a generation names one stored value: it is never
+ * given twice, and when the counter wraps both tables start empty). No
+ * bytes are compared: the memo has done that. Direct-mapped, fixed size.
+ */
+#define SG_LRES_SLOTS 16384          /* power of two */
+
+struct sg_lres {
+	uint64_t key;            /* gen << 32 | (leaf + 1); 0: empty */
+	uint8_t val;
+};
+
+struct sg_fgen {
+	uint32_t epoch;          /* the event it is for */
+	uint32_t gen;            /* 0: the field's value has no memo entry */
 };
 
 /* The set of slots where the value of hash h may be. */
@@ -327,6 +350,8 @@ void wh_sigma_free(struct wh_sigma *s)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
 			free(s->memo[i].data);
 	free(s->memo);
+	free(s->lres);
+	free(s->field_gen);
 	pcre2_match_data_free(s->re_md);
 	pcre2_jit_stack_free(s->re_jit);
 	pcre2_match_context_free(s->re_mctx);
@@ -1467,6 +1492,8 @@ int wh_sigma_compile(struct wh_sigma *s)
 	for (uint32_t u = 0; u < s->nunits; u++)
 		lit_nodes(s, s->units[u].expr);
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
+	s->lres = wh_xcalloc(SG_LRES_SLOTS, sizeof(*s->lres));
+	s->field_gen = wh_xcalloc(s->nfields + 1, sizeof(*s->field_gen));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
@@ -1860,6 +1887,8 @@ static bool hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char *
 	return true;
 }
 
+static bool leaf_values(struct wh_sigma *s, const struct sg_leaf *l);
+
 static bool leaf_compute(struct wh_sigma *s, const struct sg_leaf *l)
 {
 	if (l->keyword) {
@@ -1881,6 +1910,27 @@ static bool leaf_compute(struct wh_sigma *s, const struct sg_leaf *l)
 	}
 	if (!present)
 		return false;
+	/* the field's one value has a memo entry: the result may be known */
+	struct sg_lres *slot = NULL;
+	uint64_t key = 0;
+	const struct sg_fgen *fg = &s->field_gen[l->field];
+	if (l->kind != SG_K_FIELDREF && fg->epoch == s->epoch && fg->gen && !s->fvals[s->field_head[l->field] - 1].next) {
+		key = (uint64_t)fg->gen << 32 | (l->id + 1);
+		slot = &s->lres[(key * 0x9e3779b97f4a7c15ull) >> 32 & (SG_LRES_SLOTS - 1)];
+		if (slot->key == key)
+			return slot->val;
+	}
+	bool r = leaf_values(s, l);
+	if (slot) {
+		slot->key = key;
+		slot->val = r;
+	}
+	return r;
+}
+
+/* Does the leaf hold for some value of its field? */
+static bool leaf_values(struct wh_sigma *s, const struct sg_leaf *l)
+{
 	for (uint32_t i = s->field_head[l->field]; i; i = s->fvals[i - 1].next) {
 		const struct sg_fval *fv = &s->fvals[i - 1];
 		const char *v = fv->s;
@@ -2120,6 +2170,15 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 			memcpy(t, q + li->nors, li->ntrig * sizeof(uint32_t));
 		t += li->ntrig;
 	}
+	if (++s->memo_gen == 0) {
+		/* after 4 billion entries: no generation may be seen twice */
+		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
+			if (&s->memo[i] != m)
+				s->memo[i].hash = 0;
+		memset(s->lres, 0, SG_LRES_SLOTS * sizeof(*s->lres));
+		s->memo_gen = 1;
+	}
+	m->gen = s->memo_gen;
 	m->hash = h;
 	m->used = ++s->memo_clock;
 	m->kw = kw;
@@ -2197,6 +2256,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 			if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
 				s->fields[scan].memo_hits++;
 				m->used = ++s->memo_clock;
+				s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 				replay(s, m);
 				if (m->kw && m->kw == s->cur_view->kwid)
 					s->kwdone[p->idx] = 1;
@@ -2234,6 +2294,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		s->kwdone[p->idx] = 1;
 	}
 	if (m && memo_store(s, m, h, scan, v, n, kw)) {
+		s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 		replay(s, m);
 		return;
 	}
@@ -2249,6 +2310,7 @@ static void new_epoch(struct wh_sigma *s)
 		memset(s->leaf_epoch, 0, (s->nleaves + 1) * sizeof(uint32_t));
 		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
+		memset(s->field_gen, 0, (s->nfields + 1) * sizeof(*s->field_gen));
 		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
 		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
 		s->ip_epoch = 0;

@@ -200,6 +200,8 @@ struct sg_field {
 
 struct sg_view;
 struct sg_memo;
+struct sg_fgen;
+struct sg_lres;
 struct sg_kwdb;
 struct sg_pending;
 
@@ -274,6 +276,9 @@ struct wh_sigma {
 	struct sg_memo *memo;               /* SG_MEMO_SLOTS: see engine.c */
 	size_t memo_bytes;                  /* held by its entries (at most SG_MEMO_BUDGET) */
 	uint32_t memo_clock;                /* counts the memo's uses: which slot of a set is older */
+	uint32_t memo_gen;                  /* the last generation given to a stored entry (engine.c) */
+	struct sg_fgen *field_gen;          /* per field: the memo generation of its value, this event */
+	struct sg_lres *lres;               /* computed leaves by (leaf, value generation): engine.c */
 	struct sg_pending *pend;            /* this event's values to decide */
 	uint32_t npend, pend_cap;
 	struct sg_kwdb **kwdbs;
