@@ -206,7 +206,7 @@ static int merge(struct wh_timeline *t, bool with_mem, FILE *out, wh_timeline_fn
 				break;
 			}
 		} else {
-			fn(text, m->tlen, arg);
+			fn(m->time, text, m->tlen, arg);
 		}
 		head_load(t, m);
 	}
@@ -306,7 +306,7 @@ int wh_timeline_each(struct wh_timeline *t, wh_timeline_fn fn, void *arg)
 	} else {
 		for (size_t i = 0; i < t->n; i++) {
 			const struct ent *e = &t->v[i];
-			fn(t->buf + e->off + e->hlen + e->ilen, e->tlen, arg);
+			fn(e->time, t->buf + e->off + e->hlen + e->ilen, e->tlen, arg);
 		}
 	}
 	t->n = 0;
@@ -314,8 +314,9 @@ int wh_timeline_each(struct wh_timeline *t, wh_timeline_fn fn, void *arg)
 	return rc;
 }
 
-static void write_text(const char *text, size_t len, void *arg)
+static void write_text(int64_t time, const char *text, size_t len, void *arg)
 {
+	(void)time;
 	fwrite(text, 1, len, arg);
 }
 

@@ -32,10 +32,10 @@ int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const
  * Returns 0, or -1 when a spilled run could not be read back (reported). */
 int wh_timeline_write(struct wh_timeline *t, FILE *out);
 
-/* The same, handing each entry's bytes to fn instead: an entry may be a
- * compact record that fn renders only now. The bytes are valid during the
- * call. */
-typedef void (*wh_timeline_fn)(const char *text, size_t len, void *arg);
+/* The same, handing each entry's time and bytes to fn instead: an entry
+ * may be a compact record that fn renders only now. The bytes are valid
+ * during the call. */
+typedef void (*wh_timeline_fn)(int64_t time, const char *text, size_t len, void *arg);
 int wh_timeline_each(struct wh_timeline *t, wh_timeline_fn fn, void *arg);
 
 /* Entries added so far; runs spilled so far. */
