@@ -1501,14 +1501,14 @@ int wh_sigma_compile(struct wh_sigma *s)
 	if (rc == 0)
 		rc = compile_jobs(s);
 	/* per-event state */
-	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
+	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, 1);
 	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
-	s->unit_epoch = wh_xcalloc(s->nunits + 1, sizeof(uint32_t));
+	s->unit_epoch = wh_xcalloc(s->nunits + 1, 1);
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
-	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
+	s->or_epoch = wh_xcalloc(s->nors + 1, 1);
 	s->rec_stamp = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
-	s->rule_hit = wh_xcalloc(s->nrules + 1, sizeof(uint32_t));
+	s->rule_hit = wh_xcalloc(s->nrules + 1, 1);
 	pack_literals(s);
 	for (uint32_t u = 0; u < s->nunits; u++)
 		lit_nodes(s, s->units[u].expr);
@@ -1688,9 +1688,9 @@ static inline bool allowed(const struct sg_view *v, uint32_t u)
 
 static void add_cand(struct wh_sigma *s, uint32_t u)
 {
-	if (s->unit_epoch[u] == s->epoch || !allowed(s->cur_view, u))
+	if (s->unit_epoch[u] == s->tick || !allowed(s->cur_view, u))
 		return;
-	s->unit_epoch[u] = s->epoch;
+	s->unit_epoch[u] = s->tick;
 	WH_GROW(s->cand, s->ncand + 1, s->cand_cap);
 	s->cand[s->ncand++] = u;
 }
@@ -1700,7 +1700,7 @@ static bool checks_pass(const struct wh_sigma *s, const struct sg_unit *un)
 {
 	for (uint32_t i = 0; i < un->nchecks;) {
 		uint32_t n = un->checks[i++], k;
-		for (k = 0; k < n && s->leaf_epoch[un->checks[i + k]] != s->epoch; k++)
+		for (k = 0; k < n && s->leaf_epoch[un->checks[i + k]] != s->tick; k++)
 			;
 		if (k == n)
 			return false;
@@ -1720,11 +1720,11 @@ struct scan_ctx {
 static void mark_literal(struct wh_sigma *s, uint32_t id)
 {
 	const struct sg_lit *li = &s->lit[id];
-	s->leaf_epoch[id] = s->epoch;
+	s->leaf_epoch[id] = s->tick;
 	s->leaf_val[id] = 1;
 	const uint32_t *p = s->lit_pool + li->off;
 	for (uint32_t k = 0; k < li->nors; k++)
-		s->or_epoch[p[k]] = s->epoch;
+		s->or_epoch[p[k]] = s->tick;
 	p += li->nors;
 	for (uint32_t t = 0; t < li->ntrig; t++)
 		add_cand(s, p[t]);
@@ -1863,7 +1863,7 @@ static bool eval(struct wh_sigma *s, const struct sg_node *n)
 		return true;
 	case SG_N_OR:
 		if (n->orid) {
-			if (s->or_epoch[n->orid] == s->epoch)
+			if (s->or_epoch[n->orid] == s->tick)
 				return true;   /* a literal child matched in the scan */
 			for (uint32_t i = 0; i < n->nrest; i++)
 				if (eval(s, n->rest[i]))
@@ -1877,7 +1877,7 @@ static bool eval(struct wh_sigma *s, const struct sg_node *n)
 	case SG_N_NOT:
 		return !eval(s, n->kids[0]);
 	case SG_N_LIT:
-		return s->leaf_epoch[n->lid] == s->epoch;
+		return s->leaf_epoch[n->lid] == s->tick;
 	case SG_N_LEAF:
 		return leaf_eval(s, n->leaf);
 	case SG_N_TRUE:
@@ -1980,15 +1980,15 @@ static bool leaf_values(struct wh_sigma *s, const struct sg_leaf *l)
 static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l)
 {
 	if (is_scanned(l) && s->fields[l->field].scanned)
-		return s->leaf_epoch[l->id] == s->epoch;   /* decided by the scan */
-	if (s->leaf_epoch[l->id] == s->epoch)
+		return s->leaf_epoch[l->id] == s->tick;   /* decided by the scan */
+	if (s->leaf_epoch[l->id] == s->tick)
 		return s->leaf_val[l->id];
 	bool v;
-	if (l->hint != SG_NONE && s->leaf_epoch[l->hint] != s->epoch && s->fields[l->field].scanned)
+	if (l->hint != SG_NONE && s->leaf_epoch[l->hint] != s->tick && s->fields[l->field].scanned)
 		v = false;     /* a literal every match needs is not there */
 	else
 		v = leaf_compute(s, l);
-	s->leaf_epoch[l->id] = s->epoch;
+	s->leaf_epoch[l->id] = s->tick;
 	s->leaf_val[l->id] = v;
 	return v;
 }
@@ -2127,7 +2127,7 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 	struct kw_ctx c = { .s = s, .d = d, .nseg = nseg };
 	hs_scan(d->db, s->cat, (unsigned)n, 0, s->hs_scratch, on_keyword, &c);
 	for (uint32_t k = 0; k < s->nrec; k++)
-		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+		if (s->leaf_epoch[s->rec[k]] != s->tick)
 			mark_literal(s, s->rec[k]);
 }
 
@@ -2214,7 +2214,7 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 static void replay(struct wh_sigma *s, const struct sg_memo *m)
 {
 	const uint32_t *p = (const uint32_t *)(m->data + ((m->vlen + 3) & ~3u));
-	uint32_t e = s->epoch;
+	uint8_t e = s->tick;
 	for (uint32_t k = 0; k < m->nleaves; k++)
 		s->leaf_epoch[p[k]] = e;
 	p += m->nleaves;
@@ -2319,20 +2319,23 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		return;
 	}
 	for (uint32_t k = 0; k < s->nrec; k++)
-		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+		if (s->leaf_epoch[s->rec[k]] != s->tick)
 			mark_literal(s, s->rec[k]);
 }
 
 static void new_epoch(struct wh_sigma *s)
 {
+	if (++s->tick == 0) {
+		memset(s->leaf_epoch, 0, s->nleaves + 1);
+		memset(s->unit_epoch, 0, s->nunits + 1);
+		memset(s->or_epoch, 0, s->nors + 1);
+		memset(s->rule_hit, 0, s->nrules + 1);
+		s->tick = 1;
+	}
 	if (++s->epoch == 0) {
 		/* after 4 billion events: start the stamps again */
-		memset(s->leaf_epoch, 0, (s->nleaves + 1) * sizeof(uint32_t));
-		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->field_gen, 0, (s->nfields + 1) * sizeof(*s->field_gen));
-		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
-		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
 		s->ip_epoch = 0;
 		s->epoch = 1;
 	}
@@ -2408,12 +2411,12 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_unit *un = &s->units[s->cand[i]];
-		if (s->rule_hit[un->rule] == s->epoch || (un->nchecks && !checks_pass(s, un)))
+		if (s->rule_hit[un->rule] == s->tick || (un->nchecks && !checks_pass(s, un)))
 			continue;
 		s->stats.evaluated++;
 		if (!eval(s, un->expr))
 			continue;
-		s->rule_hit[un->rule] = s->epoch;
+		s->rule_hit[un->rule] = s->tick;
 		struct sg_rule *r = &s->rules[un->rule];
 		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
 					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
