@@ -346,6 +346,8 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->lit);
 	free(s->lit_pool);
 	free(s->rule_hit);
+	free(s->uhot);
+	free(s->prog);
 	if (s->memo)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
 			free(s->memo[i].data);
@@ -1261,6 +1263,56 @@ static void lit_nodes(struct wh_sigma *s, struct sg_node *n)
 		lit_nodes(s, n->kids[i]);
 }
 
+enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE };
+
+/* Append a tree to prog (see struct sg_uhot). An OR the scan marks keeps
+ * only its other children: a literal child that holds has marked it. */
+static void flatten(struct wh_sigma *s, const struct sg_node *n)
+{
+	uint32_t at = s->nprog, op, arg = 0;
+	WH_GROW(s->prog, s->nprog + 2, s->prog_cap);
+	s->nprog += 2;
+	switch (n->op) {
+	case SG_N_AND:
+		op = SG_F_AND;
+		for (uint32_t i = 0; i < n->n; i++)
+			flatten(s, n->kids[i]);
+		break;
+	case SG_N_OR:
+		if (n->orid) {
+			op = SG_F_ORM;
+			arg = n->orid;
+			for (uint32_t i = 0; i < n->nrest; i++)
+				flatten(s, n->rest[i]);
+		} else {
+			op = SG_F_OR;
+			for (uint32_t i = 0; i < n->n; i++)
+				flatten(s, n->kids[i]);
+		}
+		break;
+	case SG_N_NOT:
+		op = SG_F_NOT;
+		flatten(s, n->kids[0]);
+		break;
+	case SG_N_LIT:
+		op = SG_F_LIT;
+		arg = n->lid;
+		break;
+	case SG_N_LEAF:
+		op = SG_F_LEAF;
+		arg = n->leaf->id;
+		break;
+	case SG_N_TRUE:
+		op = SG_F_TRUE;
+		break;
+	default:
+		op = SG_F_FALSE;
+		break;
+	}
+	s->prog[at] = op | (s->nprog - at) / 2 << 4;
+	s->prog[at + 1] = arg;
+}
+
 struct job_pool {
 	struct hs_job **jobs;
 	uint32_t n;
@@ -1512,6 +1564,18 @@ int wh_sigma_compile(struct wh_sigma *s)
 	pack_literals(s);
 	for (uint32_t u = 0; u < s->nunits; u++)
 		lit_nodes(s, s->units[u].expr);
+	s->uhot = wh_xcalloc(s->nunits + 1, sizeof(*s->uhot));
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		const struct sg_unit *un = &s->units[u];
+		struct sg_uhot *h = &s->uhot[u];
+		h->rule = un->rule;
+		h->off = s->nprog;
+		h->nchecks = un->nchecks;
+		WH_GROW(s->prog, s->nprog + un->nchecks, s->prog_cap);
+		memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
+		s->nprog += un->nchecks;
+		flatten(s, un->expr);
+	}
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	s->lres = wh_xcalloc(SG_LRES_SLOTS, sizeof(*s->lres));
 	s->field_gen = wh_xcalloc(s->nfields + 1, sizeof(*s->field_gen));
@@ -1696,11 +1760,12 @@ static void add_cand(struct wh_sigma *s, uint32_t u)
 }
 
 /* Has every checked trigger group of the unit a literal in this event? */
-static bool checks_pass(const struct wh_sigma *s, const struct sg_unit *un)
+static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
+	const uint32_t *checks = s->prog + un->off;
 	for (uint32_t i = 0; i < un->nchecks;) {
-		uint32_t n = un->checks[i++], k;
-		for (k = 0; k < n && s->leaf_epoch[un->checks[i + k]] != s->tick; k++)
+		uint32_t n = checks[i++], k;
+		for (k = 0; k < n && s->leaf_epoch[checks[i + k]] != s->tick; k++)
 			;
 		if (k == n)
 			return false;
@@ -1853,34 +1918,31 @@ static void match_eq(struct wh_sigma *s, const struct sg_fielddb *d, const char 
 
 static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l);
 
-static bool eval(struct wh_sigma *s, const struct sg_node *n)
+static bool eval(struct wh_sigma *s, const uint32_t *f)
 {
-	switch (n->op) {
-	case SG_N_AND:
-		for (uint32_t i = 0; i < n->n; i++)
-			if (!eval(s, n->kids[i]))
+	const uint32_t *end = f + (f[0] >> 4) * 2, *k;
+	switch (f[0] & 15) {
+	case SG_F_AND:
+		for (k = f + 2; k < end; k += (k[0] >> 4) * 2)
+			if (!eval(s, k))
 				return false;
 		return true;
-	case SG_N_OR:
-		if (n->orid) {
-			if (s->or_epoch[n->orid] == s->tick)
-				return true;   /* a literal child matched in the scan */
-			for (uint32_t i = 0; i < n->nrest; i++)
-				if (eval(s, n->rest[i]))
-					return true;
-			return false;
-		}
-		for (uint32_t i = 0; i < n->n; i++)
-			if (eval(s, n->kids[i]))
+	case SG_F_ORM:
+		if (s->or_epoch[f[1]] == s->tick)
+			return true;   /* a literal child matched in the scan */
+		/* fall through */
+	case SG_F_OR:
+		for (k = f + 2; k < end; k += (k[0] >> 4) * 2)
+			if (eval(s, k))
 				return true;
 		return false;
-	case SG_N_NOT:
-		return !eval(s, n->kids[0]);
-	case SG_N_LIT:
-		return s->leaf_epoch[n->lid] == s->tick;
-	case SG_N_LEAF:
-		return leaf_eval(s, n->leaf);
-	case SG_N_TRUE:
+	case SG_F_NOT:
+		return !eval(s, f + 2);
+	case SG_F_LIT:
+		return s->leaf_epoch[f[1]] == s->tick;
+	case SG_F_LEAF:
+		return leaf_eval(s, s->leaves[f[1]]);
+	case SG_F_TRUE:
 		return true;
 	default:
 		return false;
@@ -2410,11 +2472,11 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	for (uint32_t i = 0; i < view->nalways; i++)
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {
-		const struct sg_unit *un = &s->units[s->cand[i]];
+		const struct sg_uhot *un = &s->uhot[s->cand[i]];
 		if (s->rule_hit[un->rule] == s->tick || (un->nchecks && !checks_pass(s, un)))
 			continue;
 		s->stats.evaluated++;
-		if (!eval(s, un->expr))
+		if (!eval(s, s->prog + un->off + un->nchecks))
 			continue;
 		s->rule_hit[un->rule] = s->tick;
 		struct sg_rule *r = &s->rules[un->rule];

@@ -170,6 +170,21 @@ struct sg_unit {
 	uint32_t nchecks;
 };
 
+/*
+ * What evaluating a unit reads, packed per unit in one array (units' prog):
+ * its trigger checks (n, n leaf ids, ...), then its tree as nodes of two
+ * words in depth-first order (the kind in the low 4 bits of the first and
+ * the node's size in nodes above them; the second an OR's mark, a leaf id).
+ * The trees built from the rules are spread over the rule set's arena
+ * between the leaves and strings of every rule, so that walking one missed
+ * the caches at every node; this way a unit costs a line or two.
+ */
+struct sg_uhot {
+	uint32_t rule;
+	uint32_t off;            /* its checks in prog */
+	uint32_t nchecks;        /* words of checks; the tree follows them */
+};
+
 struct sg_corr;
 
 struct sg_rule {
@@ -264,6 +279,9 @@ struct wh_sigma {
 	uint32_t nfvals, fvals_cap;
 	uint32_t *cand;
 	uint32_t ncand, cand_cap;
+	struct sg_uhot *uhot;               /* per unit */
+	uint32_t *prog;
+	uint32_t nprog, prog_cap;
 	uint32_t kw_field;                  /* the pseudo-field of keyword literals */
 	uint32_t nors;
 	uint8_t *or_epoch;
