@@ -905,6 +905,20 @@ static inline uint64_t tail_word(const char *p, size_t n)
 	return (unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 | (uint64_t)(unsigned char)p[n - 1] << 16;
 }
 
+/* Every bit of h to every bit of the result: a product carries a byte's
+ * difference only upwards, and the tables index by the low bits, so a
+ * value's last bytes (user001, user002, ... in the top of the last word)
+ * must reach them. */
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
 /* A hash of n bytes as ASCII lower case, 8 bytes at a time (long literals
  * are hashed at every place their anchor occurs). */
 static uint64_t hash_fold(const char *p, size_t n)
@@ -919,8 +933,7 @@ static uint64_t hash_fold(const char *p, size_t n)
 	}
 	if (i < n)
 		h = (h ^ fold8(tail_word(p, n))) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
-	return h;
+	return mix64(h);
 }
 
 /* Take the long CONTAINS and STARTS literals out of lv into the anchor
@@ -2273,7 +2286,7 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
 	}
 	if (i < n)
 		h = (h ^ tail_word(v, n)) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
+	h = mix64(h);
 	return h ? h : 1;
 }
 
