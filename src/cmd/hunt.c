@@ -19,10 +19,12 @@
 #include "util/wtime.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 static int run_hunt(int argc, char **argv);
 
@@ -63,6 +65,8 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define TIMELINE_MEM (16u << 20)
 /* Findings are built in a scratch list, emptied this often. */
 #define SCRATCH_FINDINGS 4096
+/* Output gathered before a write (JSON lines). */
+#define OUT_BUF (1u << 20)
 /* The largest record of one hit (its details are the event's values). */
 #define REC_MAX (256u << 20)
 
@@ -78,6 +82,27 @@ struct rule_memo {
 	uint32_t *wlen;
 	uint64_t *whash;
 	uint64_t *dup;             /* per name: the earlier names equal to it but for case */
+	/* Its hits' JSON lines in pieces, made at the first one written:
+	 * jhead the line up to the host's value ({"id": ... "host":), jkey
+	 * per name ,"Name": , jmid from the explanation to the EventID
+	 * detail, for the event id jmid_eid. */
+	char *jhead;
+	uint32_t jhead_len;
+	char **jkey;
+	uint32_t *jklen;
+	size_t jkeys;              /* the lengths of all jkey together */
+	char *jmid;
+	size_t jmid_len, jmid_cap;
+	int32_t jmid_eid;
+};
+
+/* A host or source as the hits keep it: interned, with its JSON form made
+ * at its first hit instead of at every one. */
+struct iname {
+	const char *s;
+	size_t len;
+	char *json;
+	size_t jlen;
 };
 
 /* The current event's field names in a hash table, made at its first hit
@@ -112,7 +137,8 @@ struct hunt_ctx {
 	struct wh_arena marena;    /* the memos' name lists */
 	uint64_t evgen;            /* events seen */
 	struct name_tab names;
-	struct wh_intern strings;  /* hosts, sources, explanations: few, repeated */
+	struct wh_intern strings;  /* explanations: few, repeated */
+	struct wh_map inames;      /* hosts and sources: struct iname, in marena */
 	enum out_mode mode;
 	int fail_on;
 	bool failed;               /* a hit at fail_on or above */
@@ -120,10 +146,16 @@ struct hunt_ctx {
 	struct wh_timeline *timeline;
 	struct wh_sbuf rec;        /* one hit's record, before it goes on the timeline */
 	struct wh_sbuf expl;       /* an explanation being made */
-	const char *last_host, *last_host_in;     /* the last host interned, and as the event had it */
-	const char *last_src, *last_src_in;       /* the same for the source */
-	char *out;                 /* one finding's JSON line, when writing */
-	size_t outcap;
+	const struct iname *last_host;           /* the last host interned */
+	const char *last_host_in;                 /* ... and as the event had it */
+	const struct iname *last_src;             /* the same for the source */
+	const char *last_src_in;
+	char *out;                 /* output gathered for one write (JSON lines) */
+	size_t outlen, outcap;
+	bool out_failed;           /* a write failed (reported) */
+	int64_t tm_t;              /* the last time written, as JSON (tm_len 0: none yet) */
+	char tm_json[WH_EMIT_TIME_BUFSZ + 2];
+	size_t tm_len;
 	FILE *render;              /* a memory stream: one correlation's output */
 	char *render_buf;
 	size_t render_len;
@@ -360,12 +392,32 @@ static const char *explain(struct hunt_ctx *c, const struct wh_sigma_rule *r, in
 	return e;
 }
 
-/* An interned copy of s, remembered for the next hit: the hits of a run
- * mostly share their host and source. */
-static const char *intern_last(struct hunt_ctx *c, const char *s, const char **in, const char **out)
+/* The iname of s, made at its first use. */
+static const struct iname *iname_of(struct hunt_ctx *c, const char *s)
 {
-	if (!*out || *in != s || strcmp(*out, s) != 0) {
-		*out = wh_intern_str(&c->strings, s);
+	size_t n = strlen(s);
+	bool added;
+	struct wh_map_slot *sl = wh_map_put(&c->inames, s, n, &added);
+	if (added) {
+		struct iname *in = wh_arena_alloc(&c->marena, sizeof(*in));
+		char *copy = wh_arena_strndup(&c->marena, s, n);
+		sl->key = copy;   /* the map borrows its keys: the same bytes, kept */
+		in->s = copy;
+		in->len = n;
+		in->json = wh_arena_alloc(&c->marena, 6 * n + 2);
+		in->jlen = wh_json_escape(in->json, s, n);
+		sl->val = in;
+	}
+	return sl->val;
+}
+
+/* The iname of s, remembered for the next hit: the hits of a run mostly
+ * share their host and source. */
+static const struct iname *intern_last(struct hunt_ctx *c, const char *s, const char **in,
+				       const struct iname **out)
+{
+	if (!*out || *in != s || strcmp((*out)->s, s) != 0) {
+		*out = iname_of(c, s);
 		*in = s;
 	}
 	return *out;
@@ -456,7 +508,7 @@ struct rec_head {
 	uint8_t image_at, guid_at;
 	int32_t event_id;
 	uint32_t rule;
-	const char *host, *source;
+	const struct iname *host, *source;
 	uint64_t offset, record, pid;
 };
 
@@ -491,14 +543,6 @@ static void rec_str(struct wh_sbuf *b, const char *v)
 	size_t n = strlen(v);
 	rec_varint(b, n);
 	wh_sbuf_add(b, v, n + 1);
-}
-
-static const char *rec_get_str(const char *p, size_t *off)
-{
-	size_t n = (size_t)rec_get_varint(p, off);
-	const char *v = p + *off;
-	*off += n + 1;
-	return v;
 }
 
 static void rec_put_head(struct wh_sbuf *b, const struct rec_head *hd)
@@ -546,15 +590,17 @@ static uint8_t rec_at(const struct wh_finding *f, const char *v)
 
 /* The hit's finding in part: what the counts, the statistics and the sort
  * need, and the details. */
-static void event_finding(struct hunt_ctx *c, const struct wh_sigma_rule *r, const char *host,
-			  const struct wh_event *ev, struct wh_finding *f)
+static const struct iname *event_finding(struct hunt_ctx *c, const struct wh_sigma_rule *r, const char *host,
+					 const struct wh_event *ev, struct wh_finding *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->id = *r->id ? r->id : r->title;
 	f->title = r->title;
 	f->severity = r->severity;
-	f->host = intern_last(c, host, &c->last_host_in, &c->last_host);
+	const struct iname *hn = intern_last(c, host, &c->last_host_in, &c->last_host);
+	f->host = hn->s;
 	f->time = f->time_end = ev->time;
+	return hn;
 }
 
 static void on_event_hit(struct hunt_ctx *c, const struct wh_sigma_hit *h)
@@ -563,7 +609,7 @@ static void on_event_hit(struct hunt_ctx *c, const struct wh_sigma_hit *h)
 	const struct wh_event *ev = h->ev;
 	struct wh_finding f;
 	struct finding_buf fb;
-	event_finding(c, r, h->host ? h->host : ev->host, ev, &f);
+	const struct iname *hn = event_finding(c, r, h->host ? h->host : ev->host, ev, &f);
 	if (c->fail_on >= 0 && (int)f.severity >= c->fail_on)
 		c->failed = true;
 	if (c->stats) {
@@ -580,7 +626,7 @@ static void on_event_hit(struct hunt_ctx *c, const struct wh_sigma_hit *h)
 		.guid_at = rec_at(&f, proc[P_GUID]),
 		.event_id = ev->event_id,
 		.rule = r->index,
-		.host = f.host,
+		.host = hn,
 		.source = intern_last(c, ev->source, &c->last_src_in, &c->last_src),
 		.offset = ev->offset,
 		.record = ev->record,
@@ -647,41 +693,176 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	}
 }
 
-/* Write one timeline entry: a record is made into its finding and printed. */
-static void write_entry(int64_t time, const char *p, size_t len, void *arg)
-{
-	struct hunt_ctx *c = arg;
-	if (len && (uint8_t)p[0] == REC_TEXT) {
-		fwrite_unlocked(p + 1, 1, len - 1, stdout);
-		return;
-	}
+/* A record's contents, read back. */
+struct rec_view {
 	struct rec_head hd;
+	const struct rule_memo *m;
+	const char *val[MAX_DETAILS + 1];
+	size_t vlen[MAX_DETAILS + 1];
+	uint8_t widx[MAX_DETAILS + 1];
+	const char *image, *guid;   /* NULL: none */
+	size_t ilen, glen;
+	size_t vtotal;              /* the lengths of all values, image and guid */
+};
+
+static const char *rec_get_strn(const char *p, size_t *off, size_t *len)
+{
+	size_t n = (size_t)rec_get_varint(p, off);
+	const char *v = p + *off;
+	*off += n + 1;
+	*len = n;
+	return v;
+}
+
+static void rec_read(const struct hunt_ctx *c, const char *p, struct rec_view *v)
+{
 	size_t off;
-	rec_get_head(p, &off, &hd);
-	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, hd.rule);
-	const struct rule_memo *m = &c->memo[hd.rule];   /* made by the hit */
-	struct wh_finding f;
-	struct wh_kv det[MAX_DETAILS + 1];
-	char eid[16], *es = eid + sizeof(eid);   /* "%d", without printf's cost per hit */
-	uint32_t u = hd.event_id < 0 ? 0u - (uint32_t)hd.event_id : (uint32_t)hd.event_id;
+	rec_get_head(p, &off, &v->hd);
+	v->m = &c->memo[v->hd.rule];   /* made by the hit */
+	v->vtotal = 0;
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		v->widx[k] = (uint8_t)p[off++];
+		v->val[k] = rec_get_strn(p, &off, &v->vlen[k]);
+		v->vtotal += v->vlen[k];
+	}
+	v->image = NULL;
+	v->ilen = 0;
+	if (v->hd.image_at == AT_INLINE) {
+		v->image = rec_get_strn(p, &off, &v->ilen);
+	} else if (v->hd.image_at != AT_NONE) {
+		v->image = v->val[v->hd.image_at];
+		v->ilen = v->vlen[v->hd.image_at];
+	}
+	v->guid = NULL;
+	v->glen = 0;
+	if (v->hd.guid_at == AT_INLINE) {
+		v->guid = rec_get_strn(p, &off, &v->glen);
+	} else if (v->hd.guid_at != AT_NONE) {
+		v->guid = v->val[v->hd.guid_at];
+		v->glen = v->vlen[v->hd.guid_at];
+	}
+	v->vtotal += v->ilen + v->glen;
+}
+
+/* "%d", without printf's cost per hit; returns the start in buf[16]. */
+static char *fmt_i32(char buf[16], int32_t x)
+{
+	char *es = buf + 16;
+	uint32_t u = x < 0 ? 0u - (uint32_t)x : (uint32_t)x;
 	*--es = '\0';
 	do {
 		*--es = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	if (hd.event_id < 0)
+	if (x < 0)
 		*--es = '-';
-	det[0] = (struct wh_kv){ "EventID", es };
-	for (uint32_t k = 0; k < hd.ndetails; k++) {
-		det[k + 1].key = m->want[(uint8_t)p[off++]];
-		det[k + 1].value = rec_get_str(p, &off);
+	return es;
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+	char t[24];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+static char *put_mem(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+#define PUT(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
+
+/* The finding of a record, as the common model has it: for the writers
+ * that take a struct wh_finding. det has room for MAX_DETAILS + 1, eid 16. */
+static void view_finding(struct hunt_ctx *c, int64_t time, const struct rec_view *v, struct wh_finding *f,
+			 struct wh_kv *det, char *eid, struct wh_evref *e)
+{
+	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, v->hd.rule);
+	det[0] = (struct wh_kv){ "EventID", fmt_i32(eid, v->hd.event_id) };
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		det[k + 1].key = v->m->want[v->widx[k]];
+		det[k + 1].value = v->val[k];
 	}
-	const char *image = hd.image_at == AT_NONE ? NULL
-			    : hd.image_at == AT_INLINE ? rec_get_str(p, &off)
-						       : det[hd.image_at + 1].value;
-	const char *guid = hd.guid_at == AT_NONE ? NULL
-			   : hd.guid_at == AT_INLINE ? rec_get_str(p, &off)
-						     : det[hd.guid_at + 1].value;
+	memset(f, 0, sizeof(*f));
+	f->id = *r->id ? r->id : r->title;
+	f->title = r->title;
+	f->analytic = "sigma";
+	f->severity = r->severity;
+	f->confidence = r->confidence;
+	f->attack = r->attack;
+	f->stage = r->stage;
+	f->viewpoints = WH_VP_PROCESS;
+	f->host = v->hd.host->s;
+	f->time = f->time_end = time;
+	if (c->mode == OUT_JSON)   /* the only form that shows it */
+		f->explanation = explain(c, r, v->hd.event_id);
+	f->process_guid = v->guid;
+	f->pid = v->hd.pid;
+	f->image = v->image;
+	*e = (struct wh_evref){ v->hd.source->s, v->hd.offset, v->hd.record, time };
+	f->evidence = e;
+	f->nevidence = 1;
+	f->details = det;
+	f->ndetails = v->hd.ndetails + 1u;
+}
+
+/*
+ * The gathered output goes to the file descriptor in one write(2): through
+ * stdio it would be copied once more into stdout's buffer (a third of the
+ * cost of a line). stdout is flushed first, so what was printed before
+ * (the CSV header) stays ahead.
+ */
+static void out_flush(struct hunt_ctx *c)
+{
+	const char *p = c->out;
+	size_t n = c->outlen;
+	c->outlen = 0;
+	if (!n || c->out_failed)
+		return;
+	fflush(stdout);
+	while (n) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			wh_error("hunt: cannot write the output: %s", strerror(errno));
+			c->out_failed = true;
+			c->error = 1;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Room for need more bytes of output. */
+static char *out_reserve(struct hunt_ctx *c, size_t need)
+{
+	if (c->outlen + need > c->outcap) {
+		out_flush(c);
+		if (need > c->outcap) {
+			free(c->out);
+			c->outcap = need > OUT_BUF ? need : OUT_BUF;
+			c->out = wh_xmalloc(c->outcap);
+		}
+	}
+	return c->out + c->outlen;
+}
+
+/* The memo's JSON pieces that do not depend on the event id. */
+static void memo_json(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r)
+{
+	/* The head is cut from a whole line of a finding with the rule's
+	 * fields, so the format stays wh_finding_json's: ,"host": cannot occur
+	 * earlier, inside an escaped string, whose quotes are escaped. */
+	struct wh_finding f;
 	memset(&f, 0, sizeof(f));
 	f.id = *r->id ? r->id : r->title;
 	f.title = r->title;
@@ -691,31 +872,178 @@ static void write_entry(int64_t time, const char *p, size_t len, void *arg)
 	f.attack = r->attack;
 	f.stage = r->stage;
 	f.viewpoints = WH_VP_PROCESS;
-	f.host = hd.host;
-	f.time = f.time_end = time;
-	if (c->mode == OUT_JSON)   /* the only form that shows it */
-		f.explanation = explain(c, r, hd.event_id);
-	f.process_guid = guid;
-	f.pid = hd.pid;
-	f.image = image;
-	struct wh_evref e = { hd.source, hd.offset, hd.record, time };
-	f.evidence = &e;
-	f.nevidence = 1;
-	f.details = det;
-	f.ndetails = hd.ndetails + 1;
-	if (c->mode == OUT_TABLE) {
-		table_row(stdout, &f);
-	} else if (c->mode == OUT_CSV) {
-		csv_row(stdout, &f);
-	} else {
-		size_t need = wh_finding_json_bound(&f);
-		if (need > c->outcap) {
-			c->outcap = need + 4096;
-			free(c->out);
-			c->out = wh_xmalloc(c->outcap);
-		}
-		fwrite_unlocked(c->out, 1, wh_finding_json(c->out, &f), stdout);
+	f.host = f.explanation = "";
+	f.time = f.time_end = WH_TIME_NONE;
+	char *line = wh_xmalloc(wh_finding_json_bound(&f));
+	size_t n = wh_finding_json(line, &f);
+	static const char key[] = ",\"host\":";
+	const char *h = memmem(line, n, key, sizeof(key) - 1);
+	size_t hl = h ? (size_t)(h - line) + sizeof(key) - 1 : 0;
+	m->jhead = wh_arena_alloc(&c->marena, hl + 1);
+	memcpy(m->jhead, line, hl);
+	m->jhead_len = (uint32_t)hl;
+	free(line);
+	size_t nw = (size_t)m->nwant;
+	m->jkey = wh_arena_alloc(&c->marena, (nw ? nw : 1) * sizeof(*m->jkey));
+	m->jklen = wh_arena_alloc(&c->marena, (nw ? nw : 1) * sizeof(*m->jklen));
+	m->jkeys = 0;
+	for (size_t w = 0; w < nw; w++) {
+		char *k = wh_arena_alloc(&c->marena, 6 * m->wlen[w] + 4);
+		k[0] = ',';
+		size_t kl = 1 + wh_json_escape(k + 1, m->want[w], m->wlen[w]);
+		k[kl++] = ':';
+		m->jkey[w] = k;
+		m->jklen[w] = (uint32_t)kl;
+		m->jkeys += kl;
 	}
+	m->jmid_eid = 0;
+	m->jmid_len = 0;
+}
+
+/* ,"explanation":...,"details":{"EventID":"N" for event id eid. */
+static void memo_jmid(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r, int32_t eid)
+{
+	const char *e = explain(c, r, eid);
+	size_t el = strlen(e);
+	char eb[16];
+	const char *es = fmt_i32(eb, eid);
+	size_t need = 64 + 6 * el + 6 * strlen(es);
+	if (need > m->jmid_cap) {
+		free(m->jmid);
+		m->jmid = wh_xmalloc(need);
+		m->jmid_cap = need;
+	}
+	char *o = m->jmid;
+	o = PUT(o, ",\"explanation\":");
+	o += wh_json_escape(o, e, el);
+	o = PUT(o, ",\"details\":{\"EventID\":");
+	o += wh_json_escape(o, es, strlen(es));
+	m->jmid_len = (size_t)(o - m->jmid);
+	m->jmid_eid = eid;
+}
+
+/* A time as JSON ("..." or null), remembered: hits come in time order. */
+static char *put_time(struct hunt_ctx *c, char *o, int64_t t)
+{
+	if (c->tm_len == 0 || c->tm_t != t) {
+		if (t == WH_TIME_NONE) {
+			memcpy(c->tm_json, "null", 4);
+			c->tm_len = 4;
+		} else {
+			c->tm_json[0] = '"';
+			size_t n = wh_emit_time_str(t, c->tm_json + 1);
+			c->tm_json[n + 1] = '"';
+			c->tm_len = n + 2;
+		}
+		c->tm_t = t;
+	}
+	return put_mem(o, c->tm_json, c->tm_len);
+}
+
+/*
+ * A record's JSON line, the same bytes as wh_finding_json gives for its
+ * finding (view_finding), made from pieces: what belongs to the rule,
+ * host and source was escaped once, at their first hit; only the event's
+ * values are escaped per hit, and the image and the process guid once
+ * even when they are also details.
+ */
+static void json_entry(struct hunt_ctx *c, int64_t time, const struct rec_view *v)
+{
+	struct rule_memo *m = &c->memo[v->hd.rule];
+	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, v->hd.rule);
+	if (!m->jhead)
+		memo_json(c, m, r);
+	if (m->jmid_len == 0 || m->jmid_eid != v->hd.event_id)
+		memo_jmid(c, m, r, v->hd.event_id);
+	size_t need = m->jhead_len + v->hd.host->jlen + v->hd.source->jlen + m->jmid_len + m->jkeys +
+		      6 * v->vtotal + 2 * (MAX_DETAILS + 3) + 3 * sizeof(c->tm_json) + 256;
+	char *o0 = out_reserve(c, need), *o = o0;
+	o = put_mem(o, m->jhead, m->jhead_len);
+	o = put_mem(o, v->hd.host->json, v->hd.host->jlen);
+	o = PUT(o, ",\"time\":");
+	o = put_time(c, o, time);
+	o = PUT(o, ",\"time_end\":");
+	o = put_time(c, o, time);
+	char *ij = NULL, *gj = NULL;   /* the image's and guid's JSON, for their details */
+	size_t ijl = 0, gjl = 0;
+	if (v->guid || v->hd.pid || v->image) {
+		o = PUT(o, ",\"process\":{\"guid\":");
+		gj = o;
+		o = v->guid ? o + wh_json_escape(o, v->guid, v->glen) : PUT(o, "\"\"");
+		gjl = (size_t)(o - gj);
+		o = PUT(o, ",\"pid\":");
+		o = put_u64(o, v->hd.pid);
+		o = PUT(o, ",\"image\":");
+		ij = o;
+		o = v->image ? o + wh_json_escape(o, v->image, v->ilen) : PUT(o, "\"\"");
+		ijl = (size_t)(o - ij);
+		*o++ = '}';
+	}
+	o = put_mem(o, m->jmid, m->jmid_len);
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		o = put_mem(o, m->jkey[v->widx[k]], m->jklen[v->widx[k]]);
+		if (k == v->hd.image_at && ij)
+			o = put_mem(o, ij, ijl);
+		else if (k == v->hd.guid_at && gj)
+			o = put_mem(o, gj, gjl);
+		else
+			o += wh_json_escape(o, v->val[k], v->vlen[k]);
+	}
+	o = PUT(o, "},\"evidence\":[{\"source\":");
+	o = put_mem(o, v->hd.source->json, v->hd.source->jlen);
+	o = PUT(o, ",\"offset\":");
+	o = put_u64(o, v->hd.offset);
+	o = PUT(o, ",\"record\":");
+	o = put_u64(o, v->hd.record);
+	o = PUT(o, ",\"time\":");
+	o = put_time(c, o, time);
+	o = PUT(o, "}]}\n");
+	c->outlen += (size_t)(o - o0);
+#ifndef NDEBUG
+	/* debug builds (the sanitizer runs of the tests) check the pieces
+	 * against the common writer, hit by hit */
+	struct wh_finding f;
+	struct wh_kv det[MAX_DETAILS + 1];
+	char eid[16];
+	struct wh_evref e;
+	view_finding(c, time, v, &f, det, eid, &e);
+	char *ref = wh_xmalloc(wh_finding_json_bound(&f));
+	size_t rl = wh_finding_json(ref, &f);
+	if (rl != (size_t)(o - o0) || memcmp(ref, o0, rl) != 0) {
+		fprintf(stderr, "hunt: JSON pieces differ from wh_finding_json:\n%.*s%.*s", (int)rl, ref,
+			(int)(o - o0), o0);
+		abort();
+	}
+	free(ref);
+#endif
+}
+
+/* Write one timeline entry: a record is made into its finding and printed. */
+static void write_entry(int64_t time, const char *p, size_t len, void *arg)
+{
+	struct hunt_ctx *c = arg;
+	if (len && (uint8_t)p[0] == REC_TEXT) {
+		if (c->mode == OUT_JSON)
+			memcpy(out_reserve(c, len - 1), p + 1, len - 1), c->outlen += len - 1;
+		else
+			fwrite_unlocked(p + 1, 1, len - 1, stdout);
+		return;
+	}
+	struct rec_view v;
+	rec_read(c, p, &v);
+	if (c->mode == OUT_JSON) {
+		json_entry(c, time, &v);
+		return;
+	}
+	struct wh_finding f;
+	struct wh_kv det[MAX_DETAILS + 1];
+	char eid[16];
+	struct wh_evref e;
+	view_finding(c, time, &v, &f, det, eid, &e);
+	if (c->mode == OUT_TABLE)
+		table_row(stdout, &f);
+	else
+		csv_row(stdout, &f);
 }
 
 static int on_event(struct wh_event *ev, void *arg)
@@ -952,6 +1280,7 @@ static int run_hunt(int argc, char **argv)
 	struct hunt_ctx c = { 0 };
 	wh_findings_init(&c.findings);
 	wh_intern_init(&c.strings, false);
+	wh_map_init(&c.inames, false);
 	wh_arena_init(&c.marena, 64 * 1024, 0);
 	wh_map_init(&c.per_rule.m, false);
 	wh_map_init(&c.per_host.m, true);
@@ -995,6 +1324,7 @@ static int run_hunt(int argc, char **argv)
 		fputs("time,host,level,rule_id,rule_title,attack,event_id,source,offset,record,details\n", stdout);
 	if (wh_timeline_each(c.timeline, write_entry, &c) < 0 || c.error)
 		status = WH_EXIT_ERROR;
+	out_flush(&c);
 	if (c.failed && status == WH_EXIT_OK)
 		status = WH_EXIT_FINDINGS;
 	if (stats)
@@ -1023,7 +1353,10 @@ out:
 	wh_findings_release(&c.findings);
 	wh_sigma_free(c.sigma);
 	wh_intern_release(&c.strings);
+	for (size_t i = 0; c.memo && i < c.nrules; i++)
+		free(c.memo[i].jmid);
 	free(c.memo);
+	wh_map_release(&c.inames);
 	wh_arena_release(&c.marena);
 	free(c.names.slot);
 	wh_timeline_free(c.timeline);
