@@ -62,7 +62,10 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define MAX_DETAILS 8
 /* Rendered hits kept in memory before the timeline spills a sorted run to
  * a temporary file: memory does not grow with the number of hits. */
-#define TIMELINE_MEM (16u << 20)
+#ifndef WH_HUNT_TIMELINE_MEM   /* a build may lower it, to test spilling */
+#define WH_HUNT_TIMELINE_MEM (16u << 20)
+#endif
+#define TIMELINE_MEM WH_HUNT_TIMELINE_MEM
 /* Findings are built in a scratch list, emptied this often. */
 #define SCRATCH_FINDINGS 4096
 /* Output gathered before a write (JSON lines). */
@@ -82,6 +85,8 @@ struct rule_memo {
 	uint32_t *wlen;
 	uint64_t *whash;
 	uint64_t *dup;             /* per name: the earlier names equal to it but for case */
+	const char *fid;           /* the finding id: the rule's id, else its title */
+	size_t fidlen;
 	/* Its hits' JSON lines in pieces, made at the first one written:
 	 * jhead the line up to the host's value ({"id": ... "host":), jkey
 	 * per name ,"Name": , jmid from the explanation to the EventID
@@ -114,6 +119,13 @@ struct name_tab {
 	size_t cap;
 };
 
+/* The last iname looked up, with the string it was for. */
+struct iname_memo {
+	const char *in;            /* the string as the event had it */
+	const struct iname *out;
+	uint64_t gen;              /* the event it was for (hunt_ctx.evgen) */
+};
+
 struct stat_row {
 	const char *key, *title;
 	uint64_t hits;
@@ -144,12 +156,8 @@ struct hunt_ctx {
 	bool failed;               /* a hit at fail_on or above */
 	uint64_t hits;
 	struct wh_timeline *timeline;
-	struct wh_sbuf rec;        /* one hit's record, before it goes on the timeline */
 	struct wh_sbuf expl;       /* an explanation being made */
-	const struct iname *last_host;           /* the last host interned */
-	const char *last_host_in;                 /* ... and as the event had it */
-	const struct iname *last_src;             /* the same for the source */
-	const char *last_src_in;
+	struct iname_memo last_host, last_src;
 	char *out;                 /* output gathered for one write (JSON lines) */
 	size_t outlen, outcap;
 	bool out_failed;           /* a write failed (reported) */
@@ -173,7 +181,6 @@ static const char *const always_fields[] = { "Image", "CommandLine", "TargetFile
  * needs copying. */
 struct finding_buf {
 	struct wh_kv det[MAX_DETAILS + 1];
-	uint8_t widx[MAX_DETAILS + 1];   /* each detail's place in its rule's name list */
 	struct wh_evref evidence;
 	char eid[16];
 };
@@ -241,17 +248,23 @@ static const char *const proc_names[P_COUNT] = { "Image", "NewProcessName", "Pro
 
 static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rule *r);
 
-/* A hash of a field name from its length and its first and last 8 bytes:
- * names are short, and this costs the same for all of them. */
+/* A hash of a field name from its length and its first and last 8 bytes
+ * (4 when shorter): names are short, and this costs the same for all. */
 static uint64_t name_hash(const char *s, size_t n)
 {
 	uint64_t a = 0, b = 0;
 	if (n >= 8) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			a |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		a = x;
+		b = y;
+	} else if (n) {
+		a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (uint64_t)(unsigned char)s[n - 1] << 16;
 	}
 	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
 	return h ^ (h >> 29);
@@ -287,13 +300,13 @@ static void names_build(struct hunt_ctx *c, const struct wh_event *ev)
 	t->gen = c->evgen;
 }
 
-static const char *names_get(const struct name_tab *t, const struct wh_event *ev, const char *name, uint32_t len,
-			     uint64_t hash)
+static inline __attribute__((always_inline)) const struct wh_field *
+names_get(const struct name_tab *t, const struct wh_event *ev, const char *name, uint32_t len, uint64_t hash)
 {
 	for (uint32_t k = (uint32_t)hash & t->mask; t->slot[k]; k = (k + 1) & t->mask) {
 		const struct wh_field *o = &ev->fields[t->slot[k] - 1];
 		if (o->nlen == len && memcmp(o->name, name, len) == 0)
-			return o->value;
+			return o;
 	}
 	return NULL;
 }
@@ -305,6 +318,8 @@ static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_
 	size_t wlen[64];
 	int nw = detail_names(r, want, wlen, 64);
 	m->nwant = nw;
+	m->fid = *r->id ? r->id : r->title;
+	m->fidlen = strlen(m->fid);
 	if (nw < 0) {
 		m->want = (const char **)proc_names;   /* made: nothing to keep */
 		return;
@@ -325,41 +340,50 @@ static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_
 	}
 }
 
-/*
- * The first MAX_DETAILS of those names that the event has, each once
- * (names that differ only in case count as one), with their values, and
- * the process fields.
- */
-static void add_details(struct hunt_ctx *c, struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
+/* The details and the process fields of a hit that on_event_hit does not
+ * take (a rule with more names than its records index), name by name. */
+static void add_details(struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
 			const struct wh_event *ev, const char *proc[P_COUNT])
 {
-	struct rule_memo *m = rule_memo(c, r);
-	if (m && !m->want)
-		memo_names(c, m, r);
-	if (!m || m->nwant < 0) {
-		add_details_by_name(fb, f, r, ev);   /* a rule with very many fields */
-		for (int k = 0; k < P_COUNT; k++)
-			proc[k] = wh_event_get(ev, proc_names[k]);
-		return;
-	}
+	add_details_by_name(fb, f, r, ev);
+	for (int k = 0; k < P_COUNT; k++)
+		proc[k] = wh_event_get(ev, proc_names[k]);
+}
+
+/* A hit's details as find_details gives them. */
+struct hit_details {
+	uint32_t n;
+	uint8_t widx[MAX_DETAILS];         /* each detail's place in its rule's name list */
+	const struct wh_field *fl[MAX_DETAILS];
+	const struct wh_field *proc[P_COUNT];
+};
+
+/*
+ * The first MAX_DETAILS of the memo's names that the event has, each once
+ * (names that differ only in case count as one), and the process fields.
+ */
+static void find_details(struct hunt_ctx *c, const struct rule_memo *m, const struct wh_event *ev,
+			 struct hit_details *d)
+{
 	if (c->names.gen != c->evgen || !c->names.slot)
 		names_build(c, ev);
 	int nw = m->nwant;
 	for (int k = 0; k < P_COUNT; k++)
-		proc[k] = names_get(&c->names, ev, m->want[nw + k], m->wlen[nw + k], m->whash[nw + k]);
+		d->proc[k] = names_get(&c->names, ev, m->want[nw + k], m->wlen[nw + k], m->whash[nw + k]);
 	uint64_t chosen = 0;
 	uint32_t nd = 0;
 	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
 		if (chosen & m->dup[w])
 			continue;
-		const char *v = names_get(&c->names, ev, m->want[w], m->wlen[w], m->whash[w]);
-		if (!v)
+		const struct wh_field *fl = names_get(&c->names, ev, m->want[w], m->wlen[w], m->whash[w]);
+		if (!fl)
 			continue;
-		fb->widx[f->ndetails] = (uint8_t)w;
-		put_detail(f, fb, m->want[w], v);
+		d->widx[nd] = (uint8_t)w;
+		d->fl[nd] = fl;
 		chosen |= 1ull << w;
 		nd++;
 	}
+	d->n = nd;
 }
 
 /* The memo of rule r, or NULL when r is not one of the set's rules. */
@@ -412,15 +436,17 @@ static const struct iname *iname_of(struct hunt_ctx *c, const char *s)
 }
 
 /* The iname of s, remembered for the next hit: the hits of a run mostly
- * share their host and source. */
-static const struct iname *intern_last(struct hunt_ctx *c, const char *s, const char **in,
-				       const struct iname **out)
+ * share their host and source, and the hits of one event always do. */
+static const struct iname *intern_last(struct hunt_ctx *c, const char *s, struct iname_memo *im)
 {
-	if (!*out || *in != s || strcmp((*out)->s, s) != 0) {
-		*out = iname_of(c, s);
-		*in = s;
+	if (im->out && im->in == s && (im->gen == c->evgen || strcmp(im->out->s, s) == 0)) {
+		im->gen = c->evgen;
+		return im->out;
 	}
-	return *out;
+	im->out = iname_of(c, s);
+	im->in = s;
+	im->gen = c->evgen;
+	return im->out;
 }
 
 static void table_row(FILE *o, const struct wh_finding *f);
@@ -468,7 +494,7 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	snprintf(fb->eid, sizeof(fb->eid), "%d", ev->event_id);
 	put_detail(f, fb, "EventID", fb->eid);
 	const char *proc[P_COUNT];
-	add_details(c, fb, f, r, ev, proc);
+	add_details(fb, f, r, ev, proc);
 	f->image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
 	f->process_guid = proc[P_GUID];
 	const char *pid = proc[P_PID];
@@ -515,16 +541,24 @@ struct rec_head {
 #define REC_HEAD_BYTES (4 + 4 + 4 + 2 * sizeof(const char *))
 
 /* 7 bits a byte, low first: offsets, record numbers and lengths are small. */
-static void rec_varint(struct wh_sbuf *b, uint64_t v)
+static char *rec_varint(char *o, uint64_t v)
 {
-	unsigned char t[10];
-	size_t n = 0;
 	while (v >= 0x80) {
-		t[n++] = (unsigned char)(v | 0x80);
+		*o++ = (char)(v | 0x80);
 		v >>= 7;
 	}
-	t[n++] = (unsigned char)v;
-	wh_sbuf_add(b, t, n);
+	*o++ = (char)v;
+	return o;
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
 }
 
 static uint64_t rec_get_varint(const char *p, size_t *off)
@@ -538,28 +572,28 @@ static uint64_t rec_get_varint(const char *p, size_t *off)
 	}
 }
 
-static void rec_str(struct wh_sbuf *b, const char *v)
+static char *rec_str(char *o, const char *v, size_t n)
 {
-	size_t n = strlen(v);
-	rec_varint(b, n);
-	wh_sbuf_add(b, v, n + 1);
+	o = rec_varint(o, n);
+	memcpy(o, v, n);
+	o[n] = '\0';
+	return o + n + 1;
 }
 
-static void rec_put_head(struct wh_sbuf *b, const struct rec_head *hd)
+static char *rec_put_head(char *o, const struct rec_head *hd)
 {
-	char t[REC_HEAD_BYTES];
-	t[0] = (char)hd->kind;
-	t[1] = (char)hd->ndetails;
-	t[2] = (char)hd->image_at;
-	t[3] = (char)hd->guid_at;
-	memcpy(t + 4, &hd->event_id, 4);
-	memcpy(t + 8, &hd->rule, 4);
-	memcpy(t + 12, &hd->host, sizeof(hd->host));
-	memcpy(t + 12 + sizeof(hd->host), &hd->source, sizeof(hd->source));
-	wh_sbuf_add(b, t, sizeof(t));
-	rec_varint(b, hd->offset);
-	rec_varint(b, hd->record);
-	rec_varint(b, hd->pid);
+	o[0] = (char)hd->kind;
+	o[1] = (char)hd->ndetails;
+	o[2] = (char)hd->image_at;
+	o[3] = (char)hd->guid_at;
+	memcpy(o + 4, &hd->event_id, 4);
+	memcpy(o + 8, &hd->rule, 4);
+	memcpy(o + 12, &hd->host, sizeof(hd->host));
+	memcpy(o + 12 + sizeof(hd->host), &hd->source, sizeof(hd->source));
+	o += REC_HEAD_BYTES;
+	o = rec_varint(o, hd->offset);
+	o = rec_varint(o, hd->record);
+	return rec_varint(o, hd->pid);
 }
 
 static void rec_get_head(const char *p, size_t *off, struct rec_head *hd)
@@ -578,81 +612,90 @@ static void rec_get_head(const char *p, size_t *off, struct rec_head *hd)
 	hd->pid = rec_get_varint(p, off);
 }
 
-static uint8_t rec_at(const struct wh_finding *f, const char *v)
+/* Where a process field's value is in the record: a detail, or inline. */
+static uint8_t rec_at(const struct hit_details *d, const struct wh_field *fl)
 {
-	if (!v)
+	if (!fl)
 		return AT_NONE;
-	for (uint32_t k = 0; k < f->ndetails; k++)
-		if (f->details[k].value == v)
+	for (uint32_t k = 0; k < d->n; k++)
+		if (d->fl[k] == fl)
 			return (uint8_t)k;
 	return AT_INLINE;
 }
 
-/* The hit's finding in part: what the counts, the statistics and the sort
- * need, and the details. */
-static const struct iname *event_finding(struct hunt_ctx *c, const struct wh_sigma_rule *r, const char *host,
-					 const struct wh_event *ev, struct wh_finding *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->id = *r->id ? r->id : r->title;
-	f->title = r->title;
-	f->severity = r->severity;
-	const struct iname *hn = intern_last(c, host, &c->last_host_in, &c->last_host);
-	f->host = hn->s;
-	f->time = f->time_end = ev->time;
-	return hn;
-}
-
-static void on_event_hit(struct hunt_ctx *c, const struct wh_sigma_hit *h)
+/* A single-event hit of a rule with a memo: its record, written straight
+ * into the timeline. */
+static void on_event_hit(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_hit *h)
 {
 	const struct wh_sigma_rule *r = h->rule;
 	const struct wh_event *ev = h->ev;
-	struct wh_finding f;
-	struct finding_buf fb;
-	const struct iname *hn = event_finding(c, r, h->host ? h->host : ev->host, ev, &f);
-	if (c->fail_on >= 0 && (int)f.severity >= c->fail_on)
+	const struct iname *hn = intern_last(c, h->host ? h->host : ev->host, &c->last_host);
+	if (c->fail_on >= 0 && (int)r->severity >= c->fail_on)
 		c->failed = true;
 	if (c->stats) {
+		struct wh_finding f;
+		memset(&f, 0, sizeof(f));
+		f.id = m->fid;
+		f.title = r->title;
+		f.severity = r->severity;
+		f.host = hn->s;
+		f.time = f.time_end = ev->time;
 		stat_add(&c->per_rule, f.id, &f, false);
 		stat_add(&c->per_host, f.host, &f, true);
 	}
-	const char *proc[P_COUNT];
-	add_details(c, &fb, &f, r, ev, proc);
-	const char *image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
+	struct hit_details d;
+	find_details(c, m, ev, &d);
+	const struct wh_field *image = d.proc[P_IMAGE] ? d.proc[P_IMAGE] : d.proc[P_NEWPROC];
 	struct rec_head hd = {
 		.kind = REC_EVENT,
-		.ndetails = (uint8_t)f.ndetails,
-		.image_at = rec_at(&f, image),
-		.guid_at = rec_at(&f, proc[P_GUID]),
+		.ndetails = (uint8_t)d.n,
+		.image_at = rec_at(&d, image),
+		.guid_at = rec_at(&d, d.proc[P_GUID]),
 		.event_id = ev->event_id,
 		.rule = r->index,
 		.host = hn,
-		.source = intern_last(c, ev->source, &c->last_src_in, &c->last_src),
+		.source = intern_last(c, ev->source, &c->last_src),
 		.offset = ev->offset,
 		.record = ev->record,
 	};
-	const char *pid = proc[P_PID];
+	const struct wh_field *pid = d.proc[P_PID];
 	uint64_t p;
-	if (pid && wh_parse_u64(pid, strlen(pid), &p))
+	if (pid && wh_parse_u64(pid->value, strlen(pid->value), &p))
 		hd.pid = p;
-	struct wh_sbuf *b = &c->rec;
-	wh_sbuf_reset(b);
-	rec_put_head(b, &hd);
-	for (uint32_t k = 0; k < f.ndetails; k++) {
-		wh_sbuf_addch(b, fb.widx[k]);
-		rec_str(b, f.details[k].value);
+	/* values as C strings (what strlen gives), as the finding shows them */
+	size_t vl[MAX_DETAILS], il = 0, gl = 0;
+	size_t len = REC_HEAD_BYTES + varint_len(hd.offset) + varint_len(hd.record) + varint_len(hd.pid);
+	for (uint32_t k = 0; k < d.n; k++) {
+		vl[k] = strlen(d.fl[k]->value);
+		len += 1 + varint_len(vl[k]) + vl[k] + 1;
 	}
-	if (hd.image_at == AT_INLINE)
-		rec_str(b, image);
-	if (hd.guid_at == AT_INLINE)
-		rec_str(b, proc[P_GUID]);
-	if (b->overflow) {
-		wh_error("hunt: a hit's values are too large to keep (rule '%s')", f.id);
+	if (hd.image_at == AT_INLINE) {
+		il = strlen(image->value);
+		len += varint_len(il) + il + 1;
+	}
+	if (hd.guid_at == AT_INLINE) {
+		gl = strlen(d.proc[P_GUID]->value);
+		len += varint_len(gl) + gl + 1;
+	}
+	if (len > REC_MAX) {
+		wh_error("hunt: a hit's values are too large to keep (rule '%s')", m->fid);
 		c->error = 1;
 		return;
 	}
-	if (wh_timeline_add(c->timeline, f.time, f.host, f.id, b->buf, b->len) < 0)
+	char *t = wh_timeline_alloc(c->timeline, ev->time, hn->s, hn->len, m->fid, m->fidlen, len);
+	if (!t) {
 		c->error = 1;
+		return;
+	}
+	char *o = rec_put_head(t, &hd);
+	for (uint32_t k = 0; k < d.n; k++) {
+		*o++ = (char)d.widx[k];
+		o = rec_str(o, d.fl[k]->value, vl[k]);
+	}
+	if (hd.image_at == AT_INLINE)
+		o = rec_str(o, image->value, il);
+	if (hd.guid_at == AT_INLINE)
+		rec_str(o, d.proc[P_GUID]->value, gl);
 }
 
 /* Count the finding and put it on the timeline. */
@@ -664,7 +707,7 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	if (m && !m->want)
 		memo_names(c, m, h->rule);
 	if (m && m->nwant >= 0) {
-		on_event_hit(c, h);
+		on_event_hit(c, m, h);
 		return;
 	}
 	struct finding_buf fb;
@@ -761,15 +804,23 @@ static char *fmt_i32(char buf[16], int32_t x)
 
 static char *put_u64(char *o, uint64_t v)
 {
-	char t[24];
-	size_t n = 0;
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*o++ = t[--n];
-	return o;
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	char t[40] = { 0 }, *e = t + 20, *b = e;   /* at most 20 digits; 20 more bytes to copy whole */
+	while (v >= 100) {
+		b -= 2;
+		memcpy(b, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		b -= 2;
+		memcpy(b, pairs + 2 * v, 2);
+	} else {
+		*--b = (char)('0' + v);
+	}
+	memcpy(o, b, 20);   /* whole: o has the room, and a constant size is one move */
+	return o + (e - b);
 }
 
 static char *put_mem(char *o, const char *s, size_t n)
@@ -1288,7 +1339,6 @@ static int run_hunt(int argc, char **argv)
 	c.fail_on = fail_on;
 	c.stats = stats;
 	c.timeline = wh_timeline_new(TIMELINE_MEM);
-	wh_sbuf_init(&c.rec, REC_MAX);
 	wh_sbuf_init(&c.expl, 1 << 20);
 	c.render = open_memstream(&c.render_buf, &c.render_len);
 	if (!c.render) {
@@ -1360,7 +1410,6 @@ out:
 	wh_arena_release(&c.marena);
 	free(c.names.slot);
 	wh_timeline_free(c.timeline);
-	wh_sbuf_release(&c.rec);
 	wh_sbuf_release(&c.expl);
 	free(c.out);
 	if (c.render)
