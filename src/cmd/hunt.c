@@ -19,10 +19,12 @@
 #include "util/wtime.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 static int run_hunt(int argc, char **argv);
 
@@ -60,9 +62,14 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define MAX_DETAILS 8
 /* Rendered hits kept in memory before the timeline spills a sorted run to
  * a temporary file: memory does not grow with the number of hits. */
-#define TIMELINE_MEM (16u << 20)
+#ifndef WH_HUNT_TIMELINE_MEM   /* a build may lower it, to test spilling */
+#define WH_HUNT_TIMELINE_MEM (16u << 20)
+#endif
+#define TIMELINE_MEM WH_HUNT_TIMELINE_MEM
 /* Findings are built in a scratch list, emptied this often. */
 #define SCRATCH_FINDINGS 4096
+/* Output gathered before a write (JSON lines). */
+#define OUT_BUF (1u << 20)
 /* The largest record of one hit (its details are the event's values). */
 #define REC_MAX (256u << 20)
 
@@ -78,6 +85,29 @@ struct rule_memo {
 	uint32_t *wlen;
 	uint64_t *whash;
 	uint64_t *dup;             /* per name: the earlier names equal to it but for case */
+	const char *fid;           /* the finding id: the rule's id, else its title */
+	size_t fidlen;
+	/* Its hits' JSON lines in pieces, made at the first one written:
+	 * jhead the line up to the host's value ({"id": ... "host":), jkey
+	 * per name ,"Name": , jmid from the explanation to the EventID
+	 * detail, for the event id jmid_eid. */
+	char *jhead;
+	uint32_t jhead_len;
+	char **jkey;
+	uint32_t *jklen;
+	size_t jkeys;              /* the lengths of all jkey together */
+	char *jmid;
+	size_t jmid_len, jmid_cap;
+	int32_t jmid_eid;
+};
+
+/* A host or source as the hits keep it: interned, with its JSON form made
+ * at its first hit instead of at every one. */
+struct iname {
+	const char *s;
+	size_t len;
+	char *json;
+	size_t jlen;
 };
 
 /* The current event's field names in a hash table, made at its first hit
@@ -87,6 +117,13 @@ struct name_tab {
 	uint32_t mask;             /* slots - 1 */
 	uint32_t *slot;            /* field index + 1; 0: empty */
 	size_t cap;
+};
+
+/* The last iname looked up, with the string it was for. */
+struct iname_memo {
+	const char *in;            /* the string as the event had it */
+	const struct iname *out;
+	uint64_t gen;              /* the event it was for (hunt_ctx.evgen) */
 };
 
 struct stat_row {
@@ -112,18 +149,21 @@ struct hunt_ctx {
 	struct wh_arena marena;    /* the memos' name lists */
 	uint64_t evgen;            /* events seen */
 	struct name_tab names;
-	struct wh_intern strings;  /* hosts, sources, explanations: few, repeated */
+	struct wh_intern strings;  /* explanations: few, repeated */
+	struct wh_map inames;      /* hosts and sources: struct iname, in marena */
 	enum out_mode mode;
 	int fail_on;
 	bool failed;               /* a hit at fail_on or above */
 	uint64_t hits;
 	struct wh_timeline *timeline;
-	struct wh_sbuf rec;        /* one hit's record, before it goes on the timeline */
 	struct wh_sbuf expl;       /* an explanation being made */
-	const char *last_host, *last_host_in;     /* the last host interned, and as the event had it */
-	const char *last_src, *last_src_in;       /* the same for the source */
-	char *out;                 /* one finding's JSON line, when writing */
-	size_t outcap;
+	struct iname_memo last_host, last_src;
+	char *out;                 /* output gathered for one write (JSON lines) */
+	size_t outlen, outcap;
+	bool out_failed;           /* a write failed (reported) */
+	int64_t tm_t;              /* the last time written, as JSON (tm_len 0: none yet) */
+	char tm_json[WH_EMIT_TIME_BUFSZ + 2];
+	size_t tm_len;
 	FILE *render;              /* a memory stream: one correlation's output */
 	char *render_buf;
 	size_t render_len;
@@ -141,7 +181,6 @@ static const char *const always_fields[] = { "Image", "CommandLine", "TargetFile
  * needs copying. */
 struct finding_buf {
 	struct wh_kv det[MAX_DETAILS + 1];
-	uint8_t widx[MAX_DETAILS + 1];   /* each detail's place in its rule's name list */
 	struct wh_evref evidence;
 	char eid[16];
 };
@@ -209,17 +248,23 @@ static const char *const proc_names[P_COUNT] = { "Image", "NewProcessName", "Pro
 
 static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rule *r);
 
-/* A hash of a field name from its length and its first and last 8 bytes:
- * names are short, and this costs the same for all of them. */
+/* A hash of a field name from its length and its first and last 8 bytes
+ * (4 when shorter): names are short, and this costs the same for all. */
 static uint64_t name_hash(const char *s, size_t n)
 {
 	uint64_t a = 0, b = 0;
 	if (n >= 8) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			a |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		a = x;
+		b = y;
+	} else if (n) {
+		a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (uint64_t)(unsigned char)s[n - 1] << 16;
 	}
 	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
 	return h ^ (h >> 29);
@@ -255,13 +300,13 @@ static void names_build(struct hunt_ctx *c, const struct wh_event *ev)
 	t->gen = c->evgen;
 }
 
-static const char *names_get(const struct name_tab *t, const struct wh_event *ev, const char *name, uint32_t len,
-			     uint64_t hash)
+static inline __attribute__((always_inline)) const struct wh_field *
+names_get(const struct name_tab *t, const struct wh_event *ev, const char *name, uint32_t len, uint64_t hash)
 {
 	for (uint32_t k = (uint32_t)hash & t->mask; t->slot[k]; k = (k + 1) & t->mask) {
 		const struct wh_field *o = &ev->fields[t->slot[k] - 1];
 		if (o->nlen == len && memcmp(o->name, name, len) == 0)
-			return o->value;
+			return o;
 	}
 	return NULL;
 }
@@ -273,6 +318,8 @@ static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_
 	size_t wlen[64];
 	int nw = detail_names(r, want, wlen, 64);
 	m->nwant = nw;
+	m->fid = *r->id ? r->id : r->title;
+	m->fidlen = strlen(m->fid);
 	if (nw < 0) {
 		m->want = (const char **)proc_names;   /* made: nothing to keep */
 		return;
@@ -293,41 +340,50 @@ static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_
 	}
 }
 
-/*
- * The first MAX_DETAILS of those names that the event has, each once
- * (names that differ only in case count as one), with their values, and
- * the process fields.
- */
-static void add_details(struct hunt_ctx *c, struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
+/* The details and the process fields of a hit that on_event_hit does not
+ * take (a rule with more names than its records index), name by name. */
+static void add_details(struct finding_buf *fb, struct wh_finding *f, const struct wh_sigma_rule *r,
 			const struct wh_event *ev, const char *proc[P_COUNT])
 {
-	struct rule_memo *m = rule_memo(c, r);
-	if (m && !m->want)
-		memo_names(c, m, r);
-	if (!m || m->nwant < 0) {
-		add_details_by_name(fb, f, r, ev);   /* a rule with very many fields */
-		for (int k = 0; k < P_COUNT; k++)
-			proc[k] = wh_event_get(ev, proc_names[k]);
-		return;
-	}
+	add_details_by_name(fb, f, r, ev);
+	for (int k = 0; k < P_COUNT; k++)
+		proc[k] = wh_event_get(ev, proc_names[k]);
+}
+
+/* A hit's details as find_details gives them. */
+struct hit_details {
+	uint32_t n;
+	uint8_t widx[MAX_DETAILS];         /* each detail's place in its rule's name list */
+	const struct wh_field *fl[MAX_DETAILS];
+	const struct wh_field *proc[P_COUNT];
+};
+
+/*
+ * The first MAX_DETAILS of the memo's names that the event has, each once
+ * (names that differ only in case count as one), and the process fields.
+ */
+static void find_details(struct hunt_ctx *c, const struct rule_memo *m, const struct wh_event *ev,
+			 struct hit_details *d)
+{
 	if (c->names.gen != c->evgen || !c->names.slot)
 		names_build(c, ev);
 	int nw = m->nwant;
 	for (int k = 0; k < P_COUNT; k++)
-		proc[k] = names_get(&c->names, ev, m->want[nw + k], m->wlen[nw + k], m->whash[nw + k]);
+		d->proc[k] = names_get(&c->names, ev, m->want[nw + k], m->wlen[nw + k], m->whash[nw + k]);
 	uint64_t chosen = 0;
 	uint32_t nd = 0;
 	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
 		if (chosen & m->dup[w])
 			continue;
-		const char *v = names_get(&c->names, ev, m->want[w], m->wlen[w], m->whash[w]);
-		if (!v)
+		const struct wh_field *fl = names_get(&c->names, ev, m->want[w], m->wlen[w], m->whash[w]);
+		if (!fl)
 			continue;
-		fb->widx[f->ndetails] = (uint8_t)w;
-		put_detail(f, fb, m->want[w], v);
+		d->widx[nd] = (uint8_t)w;
+		d->fl[nd] = fl;
 		chosen |= 1ull << w;
 		nd++;
 	}
+	d->n = nd;
 }
 
 /* The memo of rule r, or NULL when r is not one of the set's rules. */
@@ -360,15 +416,37 @@ static const char *explain(struct hunt_ctx *c, const struct wh_sigma_rule *r, in
 	return e;
 }
 
-/* An interned copy of s, remembered for the next hit: the hits of a run
- * mostly share their host and source. */
-static const char *intern_last(struct hunt_ctx *c, const char *s, const char **in, const char **out)
+/* The iname of s, made at its first use. */
+static const struct iname *iname_of(struct hunt_ctx *c, const char *s)
 {
-	if (!*out || *in != s || strcmp(*out, s) != 0) {
-		*out = wh_intern_str(&c->strings, s);
-		*in = s;
+	size_t n = strlen(s);
+	bool added;
+	struct wh_map_slot *sl = wh_map_put(&c->inames, s, n, &added);
+	if (added) {
+		struct iname *in = wh_arena_alloc(&c->marena, sizeof(*in));
+		char *copy = wh_arena_strndup(&c->marena, s, n);
+		sl->key = copy;   /* the map borrows its keys: the same bytes, kept */
+		in->s = copy;
+		in->len = n;
+		in->json = wh_arena_alloc(&c->marena, 6 * n + 2);
+		in->jlen = wh_json_escape(in->json, s, n);
+		sl->val = in;
 	}
-	return *out;
+	return sl->val;
+}
+
+/* The iname of s, remembered for the next hit: the hits of a run mostly
+ * share their host and source, and the hits of one event always do. */
+static const struct iname *intern_last(struct hunt_ctx *c, const char *s, struct iname_memo *im)
+{
+	if (im->out && im->in == s && (im->gen == c->evgen || strcmp(im->out->s, s) == 0)) {
+		im->gen = c->evgen;
+		return im->out;
+	}
+	im->out = iname_of(c, s);
+	im->in = s;
+	im->gen = c->evgen;
+	return im->out;
 }
 
 static void table_row(FILE *o, const struct wh_finding *f);
@@ -416,7 +494,7 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	snprintf(fb->eid, sizeof(fb->eid), "%d", ev->event_id);
 	put_detail(f, fb, "EventID", fb->eid);
 	const char *proc[P_COUNT];
-	add_details(c, fb, f, r, ev, proc);
+	add_details(fb, f, r, ev, proc);
 	f->image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
 	f->process_guid = proc[P_GUID];
 	const char *pid = proc[P_PID];
@@ -456,23 +534,31 @@ struct rec_head {
 	uint8_t image_at, guid_at;
 	int32_t event_id;
 	uint32_t rule;
-	const char *host, *source;
+	const struct iname *host, *source;
 	uint64_t offset, record, pid;
 };
 
 #define REC_HEAD_BYTES (4 + 4 + 4 + 2 * sizeof(const char *))
 
 /* 7 bits a byte, low first: offsets, record numbers and lengths are small. */
-static void rec_varint(struct wh_sbuf *b, uint64_t v)
+static char *rec_varint(char *o, uint64_t v)
 {
-	unsigned char t[10];
-	size_t n = 0;
 	while (v >= 0x80) {
-		t[n++] = (unsigned char)(v | 0x80);
+		*o++ = (char)(v | 0x80);
 		v >>= 7;
 	}
-	t[n++] = (unsigned char)v;
-	wh_sbuf_add(b, t, n);
+	*o++ = (char)v;
+	return o;
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
 }
 
 static uint64_t rec_get_varint(const char *p, size_t *off)
@@ -486,36 +572,28 @@ static uint64_t rec_get_varint(const char *p, size_t *off)
 	}
 }
 
-static void rec_str(struct wh_sbuf *b, const char *v)
+static char *rec_str(char *o, const char *v, size_t n)
 {
-	size_t n = strlen(v);
-	rec_varint(b, n);
-	wh_sbuf_add(b, v, n + 1);
+	o = rec_varint(o, n);
+	memcpy(o, v, n);
+	o[n] = '\0';
+	return o + n + 1;
 }
 
-static const char *rec_get_str(const char *p, size_t *off)
+static char *rec_put_head(char *o, const struct rec_head *hd)
 {
-	size_t n = (size_t)rec_get_varint(p, off);
-	const char *v = p + *off;
-	*off += n + 1;
-	return v;
-}
-
-static void rec_put_head(struct wh_sbuf *b, const struct rec_head *hd)
-{
-	char t[REC_HEAD_BYTES];
-	t[0] = (char)hd->kind;
-	t[1] = (char)hd->ndetails;
-	t[2] = (char)hd->image_at;
-	t[3] = (char)hd->guid_at;
-	memcpy(t + 4, &hd->event_id, 4);
-	memcpy(t + 8, &hd->rule, 4);
-	memcpy(t + 12, &hd->host, sizeof(hd->host));
-	memcpy(t + 12 + sizeof(hd->host), &hd->source, sizeof(hd->source));
-	wh_sbuf_add(b, t, sizeof(t));
-	rec_varint(b, hd->offset);
-	rec_varint(b, hd->record);
-	rec_varint(b, hd->pid);
+	o[0] = (char)hd->kind;
+	o[1] = (char)hd->ndetails;
+	o[2] = (char)hd->image_at;
+	o[3] = (char)hd->guid_at;
+	memcpy(o + 4, &hd->event_id, 4);
+	memcpy(o + 8, &hd->rule, 4);
+	memcpy(o + 12, &hd->host, sizeof(hd->host));
+	memcpy(o + 12 + sizeof(hd->host), &hd->source, sizeof(hd->source));
+	o += REC_HEAD_BYTES;
+	o = rec_varint(o, hd->offset);
+	o = rec_varint(o, hd->record);
+	return rec_varint(o, hd->pid);
 }
 
 static void rec_get_head(const char *p, size_t *off, struct rec_head *hd)
@@ -534,79 +612,90 @@ static void rec_get_head(const char *p, size_t *off, struct rec_head *hd)
 	hd->pid = rec_get_varint(p, off);
 }
 
-static uint8_t rec_at(const struct wh_finding *f, const char *v)
+/* Where a process field's value is in the record: a detail, or inline. */
+static uint8_t rec_at(const struct hit_details *d, const struct wh_field *fl)
 {
-	if (!v)
+	if (!fl)
 		return AT_NONE;
-	for (uint32_t k = 0; k < f->ndetails; k++)
-		if (f->details[k].value == v)
+	for (uint32_t k = 0; k < d->n; k++)
+		if (d->fl[k] == fl)
 			return (uint8_t)k;
 	return AT_INLINE;
 }
 
-/* The hit's finding in part: what the counts, the statistics and the sort
- * need, and the details. */
-static void event_finding(struct hunt_ctx *c, const struct wh_sigma_rule *r, const char *host,
-			  const struct wh_event *ev, struct wh_finding *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->id = *r->id ? r->id : r->title;
-	f->title = r->title;
-	f->severity = r->severity;
-	f->host = intern_last(c, host, &c->last_host_in, &c->last_host);
-	f->time = f->time_end = ev->time;
-}
-
-static void on_event_hit(struct hunt_ctx *c, const struct wh_sigma_hit *h)
+/* A single-event hit of a rule with a memo: its record, written straight
+ * into the timeline. */
+static void on_event_hit(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_hit *h)
 {
 	const struct wh_sigma_rule *r = h->rule;
 	const struct wh_event *ev = h->ev;
-	struct wh_finding f;
-	struct finding_buf fb;
-	event_finding(c, r, h->host ? h->host : ev->host, ev, &f);
-	if (c->fail_on >= 0 && (int)f.severity >= c->fail_on)
+	const struct iname *hn = intern_last(c, h->host ? h->host : ev->host, &c->last_host);
+	if (c->fail_on >= 0 && (int)r->severity >= c->fail_on)
 		c->failed = true;
 	if (c->stats) {
+		struct wh_finding f;
+		memset(&f, 0, sizeof(f));
+		f.id = m->fid;
+		f.title = r->title;
+		f.severity = r->severity;
+		f.host = hn->s;
+		f.time = f.time_end = ev->time;
 		stat_add(&c->per_rule, f.id, &f, false);
 		stat_add(&c->per_host, f.host, &f, true);
 	}
-	const char *proc[P_COUNT];
-	add_details(c, &fb, &f, r, ev, proc);
-	const char *image = proc[P_IMAGE] ? proc[P_IMAGE] : proc[P_NEWPROC];
+	struct hit_details d;
+	find_details(c, m, ev, &d);
+	const struct wh_field *image = d.proc[P_IMAGE] ? d.proc[P_IMAGE] : d.proc[P_NEWPROC];
 	struct rec_head hd = {
 		.kind = REC_EVENT,
-		.ndetails = (uint8_t)f.ndetails,
-		.image_at = rec_at(&f, image),
-		.guid_at = rec_at(&f, proc[P_GUID]),
+		.ndetails = (uint8_t)d.n,
+		.image_at = rec_at(&d, image),
+		.guid_at = rec_at(&d, d.proc[P_GUID]),
 		.event_id = ev->event_id,
 		.rule = r->index,
-		.host = f.host,
-		.source = intern_last(c, ev->source, &c->last_src_in, &c->last_src),
+		.host = hn,
+		.source = intern_last(c, ev->source, &c->last_src),
 		.offset = ev->offset,
 		.record = ev->record,
 	};
-	const char *pid = proc[P_PID];
+	const struct wh_field *pid = d.proc[P_PID];
 	uint64_t p;
-	if (pid && wh_parse_u64(pid, strlen(pid), &p))
+	if (pid && wh_parse_u64(pid->value, strlen(pid->value), &p))
 		hd.pid = p;
-	struct wh_sbuf *b = &c->rec;
-	wh_sbuf_reset(b);
-	rec_put_head(b, &hd);
-	for (uint32_t k = 0; k < f.ndetails; k++) {
-		wh_sbuf_addch(b, fb.widx[k]);
-		rec_str(b, f.details[k].value);
+	/* values as C strings (what strlen gives), as the finding shows them */
+	size_t vl[MAX_DETAILS], il = 0, gl = 0;
+	size_t len = REC_HEAD_BYTES + varint_len(hd.offset) + varint_len(hd.record) + varint_len(hd.pid);
+	for (uint32_t k = 0; k < d.n; k++) {
+		vl[k] = strlen(d.fl[k]->value);
+		len += 1 + varint_len(vl[k]) + vl[k] + 1;
 	}
-	if (hd.image_at == AT_INLINE)
-		rec_str(b, image);
-	if (hd.guid_at == AT_INLINE)
-		rec_str(b, proc[P_GUID]);
-	if (b->overflow) {
-		wh_error("hunt: a hit's values are too large to keep (rule '%s')", f.id);
+	if (hd.image_at == AT_INLINE) {
+		il = strlen(image->value);
+		len += varint_len(il) + il + 1;
+	}
+	if (hd.guid_at == AT_INLINE) {
+		gl = strlen(d.proc[P_GUID]->value);
+		len += varint_len(gl) + gl + 1;
+	}
+	if (len > REC_MAX) {
+		wh_error("hunt: a hit's values are too large to keep (rule '%s')", m->fid);
 		c->error = 1;
 		return;
 	}
-	if (wh_timeline_add(c->timeline, f.time, f.host, f.id, b->buf, b->len) < 0)
+	char *t = wh_timeline_alloc(c->timeline, ev->time, hn->s, hn->len, m->fid, m->fidlen, len);
+	if (!t) {
 		c->error = 1;
+		return;
+	}
+	char *o = rec_put_head(t, &hd);
+	for (uint32_t k = 0; k < d.n; k++) {
+		*o++ = (char)d.widx[k];
+		o = rec_str(o, d.fl[k]->value, vl[k]);
+	}
+	if (hd.image_at == AT_INLINE)
+		o = rec_str(o, image->value, il);
+	if (hd.guid_at == AT_INLINE)
+		rec_str(o, d.proc[P_GUID]->value, gl);
 }
 
 /* Count the finding and put it on the timeline. */
@@ -618,7 +707,7 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	if (m && !m->want)
 		memo_names(c, m, h->rule);
 	if (m && m->nwant >= 0) {
-		on_event_hit(c, h);
+		on_event_hit(c, m, h);
 		return;
 	}
 	struct finding_buf fb;
@@ -647,41 +736,184 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	}
 }
 
-/* Write one timeline entry: a record is made into its finding and printed. */
-static void write_entry(int64_t time, const char *p, size_t len, void *arg)
-{
-	struct hunt_ctx *c = arg;
-	if (len && (uint8_t)p[0] == REC_TEXT) {
-		fwrite_unlocked(p + 1, 1, len - 1, stdout);
-		return;
-	}
+/* A record's contents, read back. */
+struct rec_view {
 	struct rec_head hd;
+	const struct rule_memo *m;
+	const char *val[MAX_DETAILS + 1];
+	size_t vlen[MAX_DETAILS + 1];
+	uint8_t widx[MAX_DETAILS + 1];
+	const char *image, *guid;   /* NULL: none */
+	size_t ilen, glen;
+	size_t vtotal;              /* the lengths of all values, image and guid */
+};
+
+static const char *rec_get_strn(const char *p, size_t *off, size_t *len)
+{
+	size_t n = (size_t)rec_get_varint(p, off);
+	const char *v = p + *off;
+	*off += n + 1;
+	*len = n;
+	return v;
+}
+
+static void rec_read(const struct hunt_ctx *c, const char *p, struct rec_view *v)
+{
 	size_t off;
-	rec_get_head(p, &off, &hd);
-	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, hd.rule);
-	const struct rule_memo *m = &c->memo[hd.rule];   /* made by the hit */
-	struct wh_finding f;
-	struct wh_kv det[MAX_DETAILS + 1];
-	char eid[16], *es = eid + sizeof(eid);   /* "%d", without printf's cost per hit */
-	uint32_t u = hd.event_id < 0 ? 0u - (uint32_t)hd.event_id : (uint32_t)hd.event_id;
+	rec_get_head(p, &off, &v->hd);
+	v->m = &c->memo[v->hd.rule];   /* made by the hit */
+	v->vtotal = 0;
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		v->widx[k] = (uint8_t)p[off++];
+		v->val[k] = rec_get_strn(p, &off, &v->vlen[k]);
+		v->vtotal += v->vlen[k];
+	}
+	v->image = NULL;
+	v->ilen = 0;
+	if (v->hd.image_at == AT_INLINE) {
+		v->image = rec_get_strn(p, &off, &v->ilen);
+	} else if (v->hd.image_at != AT_NONE) {
+		v->image = v->val[v->hd.image_at];
+		v->ilen = v->vlen[v->hd.image_at];
+	}
+	v->guid = NULL;
+	v->glen = 0;
+	if (v->hd.guid_at == AT_INLINE) {
+		v->guid = rec_get_strn(p, &off, &v->glen);
+	} else if (v->hd.guid_at != AT_NONE) {
+		v->guid = v->val[v->hd.guid_at];
+		v->glen = v->vlen[v->hd.guid_at];
+	}
+	v->vtotal += v->ilen + v->glen;
+}
+
+/* "%d", without printf's cost per hit; returns the start in buf[16]. */
+static char *fmt_i32(char buf[16], int32_t x)
+{
+	char *es = buf + 16;
+	uint32_t u = x < 0 ? 0u - (uint32_t)x : (uint32_t)x;
 	*--es = '\0';
 	do {
 		*--es = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	if (hd.event_id < 0)
+	if (x < 0)
 		*--es = '-';
-	det[0] = (struct wh_kv){ "EventID", es };
-	for (uint32_t k = 0; k < hd.ndetails; k++) {
-		det[k + 1].key = m->want[(uint8_t)p[off++]];
-		det[k + 1].value = rec_get_str(p, &off);
+	return es;
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	char t[40] = { 0 }, *e = t + 20, *b = e;   /* at most 20 digits; 20 more bytes to copy whole */
+	while (v >= 100) {
+		b -= 2;
+		memcpy(b, pairs + 2 * (v % 100), 2);
+		v /= 100;
 	}
-	const char *image = hd.image_at == AT_NONE ? NULL
-			    : hd.image_at == AT_INLINE ? rec_get_str(p, &off)
-						       : det[hd.image_at + 1].value;
-	const char *guid = hd.guid_at == AT_NONE ? NULL
-			   : hd.guid_at == AT_INLINE ? rec_get_str(p, &off)
-						     : det[hd.guid_at + 1].value;
+	if (v >= 10) {
+		b -= 2;
+		memcpy(b, pairs + 2 * v, 2);
+	} else {
+		*--b = (char)('0' + v);
+	}
+	memcpy(o, b, 20);   /* whole: o has the room, and a constant size is one move */
+	return o + (e - b);
+}
+
+static char *put_mem(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+#define PUT(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
+
+/* The finding of a record, as the common model has it: for the writers
+ * that take a struct wh_finding. det has room for MAX_DETAILS + 1, eid 16. */
+static void view_finding(struct hunt_ctx *c, int64_t time, const struct rec_view *v, struct wh_finding *f,
+			 struct wh_kv *det, char *eid, struct wh_evref *e)
+{
+	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, v->hd.rule);
+	det[0] = (struct wh_kv){ "EventID", fmt_i32(eid, v->hd.event_id) };
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		det[k + 1].key = v->m->want[v->widx[k]];
+		det[k + 1].value = v->val[k];
+	}
+	memset(f, 0, sizeof(*f));
+	f->id = *r->id ? r->id : r->title;
+	f->title = r->title;
+	f->analytic = "sigma";
+	f->severity = r->severity;
+	f->confidence = r->confidence;
+	f->attack = r->attack;
+	f->stage = r->stage;
+	f->viewpoints = WH_VP_PROCESS;
+	f->host = v->hd.host->s;
+	f->time = f->time_end = time;
+	if (c->mode == OUT_JSON)   /* the only form that shows it */
+		f->explanation = explain(c, r, v->hd.event_id);
+	f->process_guid = v->guid;
+	f->pid = v->hd.pid;
+	f->image = v->image;
+	*e = (struct wh_evref){ v->hd.source->s, v->hd.offset, v->hd.record, time };
+	f->evidence = e;
+	f->nevidence = 1;
+	f->details = det;
+	f->ndetails = v->hd.ndetails + 1u;
+}
+
+/*
+ * The gathered output goes to the file descriptor in one write(2): through
+ * stdio it would be copied once more into stdout's buffer (a third of the
+ * cost of a line). stdout is flushed first, so what was printed before
+ * (the CSV header) stays ahead.
+ */
+static void out_flush(struct hunt_ctx *c)
+{
+	const char *p = c->out;
+	size_t n = c->outlen;
+	c->outlen = 0;
+	if (!n || c->out_failed)
+		return;
+	fflush(stdout);
+	while (n) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			wh_error("hunt: cannot write the output: %s", strerror(errno));
+			c->out_failed = true;
+			c->error = 1;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Room for need more bytes of output. */
+static char *out_reserve(struct hunt_ctx *c, size_t need)
+{
+	if (c->outlen + need > c->outcap) {
+		out_flush(c);
+		if (need > c->outcap) {
+			free(c->out);
+			c->outcap = need > OUT_BUF ? need : OUT_BUF;
+			c->out = wh_xmalloc(c->outcap);
+		}
+	}
+	return c->out + c->outlen;
+}
+
+/* The memo's JSON pieces that do not depend on the event id. */
+static void memo_json(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r)
+{
+	/* The head is cut from a whole line of a finding with the rule's
+	 * fields, so the format stays wh_finding_json's: ,"host": cannot occur
+	 * earlier, inside an escaped string, whose quotes are escaped. */
+	struct wh_finding f;
 	memset(&f, 0, sizeof(f));
 	f.id = *r->id ? r->id : r->title;
 	f.title = r->title;
@@ -691,31 +923,178 @@ static void write_entry(int64_t time, const char *p, size_t len, void *arg)
 	f.attack = r->attack;
 	f.stage = r->stage;
 	f.viewpoints = WH_VP_PROCESS;
-	f.host = hd.host;
-	f.time = f.time_end = time;
-	if (c->mode == OUT_JSON)   /* the only form that shows it */
-		f.explanation = explain(c, r, hd.event_id);
-	f.process_guid = guid;
-	f.pid = hd.pid;
-	f.image = image;
-	struct wh_evref e = { hd.source, hd.offset, hd.record, time };
-	f.evidence = &e;
-	f.nevidence = 1;
-	f.details = det;
-	f.ndetails = hd.ndetails + 1;
-	if (c->mode == OUT_TABLE) {
-		table_row(stdout, &f);
-	} else if (c->mode == OUT_CSV) {
-		csv_row(stdout, &f);
-	} else {
-		size_t need = wh_finding_json_bound(&f);
-		if (need > c->outcap) {
-			c->outcap = need + 4096;
-			free(c->out);
-			c->out = wh_xmalloc(c->outcap);
-		}
-		fwrite_unlocked(c->out, 1, wh_finding_json(c->out, &f), stdout);
+	f.host = f.explanation = "";
+	f.time = f.time_end = WH_TIME_NONE;
+	char *line = wh_xmalloc(wh_finding_json_bound(&f));
+	size_t n = wh_finding_json(line, &f);
+	static const char key[] = ",\"host\":";
+	const char *h = memmem(line, n, key, sizeof(key) - 1);
+	size_t hl = h ? (size_t)(h - line) + sizeof(key) - 1 : 0;
+	m->jhead = wh_arena_alloc(&c->marena, hl + 1);
+	memcpy(m->jhead, line, hl);
+	m->jhead_len = (uint32_t)hl;
+	free(line);
+	size_t nw = (size_t)m->nwant;
+	m->jkey = wh_arena_alloc(&c->marena, (nw ? nw : 1) * sizeof(*m->jkey));
+	m->jklen = wh_arena_alloc(&c->marena, (nw ? nw : 1) * sizeof(*m->jklen));
+	m->jkeys = 0;
+	for (size_t w = 0; w < nw; w++) {
+		char *k = wh_arena_alloc(&c->marena, 6 * m->wlen[w] + 4);
+		k[0] = ',';
+		size_t kl = 1 + wh_json_escape(k + 1, m->want[w], m->wlen[w]);
+		k[kl++] = ':';
+		m->jkey[w] = k;
+		m->jklen[w] = (uint32_t)kl;
+		m->jkeys += kl;
 	}
+	m->jmid_eid = 0;
+	m->jmid_len = 0;
+}
+
+/* ,"explanation":...,"details":{"EventID":"N" for event id eid. */
+static void memo_jmid(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r, int32_t eid)
+{
+	const char *e = explain(c, r, eid);
+	size_t el = strlen(e);
+	char eb[16];
+	const char *es = fmt_i32(eb, eid);
+	size_t need = 64 + 6 * el + 6 * strlen(es);
+	if (need > m->jmid_cap) {
+		free(m->jmid);
+		m->jmid = wh_xmalloc(need);
+		m->jmid_cap = need;
+	}
+	char *o = m->jmid;
+	o = PUT(o, ",\"explanation\":");
+	o += wh_json_escape(o, e, el);
+	o = PUT(o, ",\"details\":{\"EventID\":");
+	o += wh_json_escape(o, es, strlen(es));
+	m->jmid_len = (size_t)(o - m->jmid);
+	m->jmid_eid = eid;
+}
+
+/* A time as JSON ("..." or null), remembered: hits come in time order. */
+static char *put_time(struct hunt_ctx *c, char *o, int64_t t)
+{
+	if (c->tm_len == 0 || c->tm_t != t) {
+		if (t == WH_TIME_NONE) {
+			memcpy(c->tm_json, "null", 4);
+			c->tm_len = 4;
+		} else {
+			c->tm_json[0] = '"';
+			size_t n = wh_emit_time_str(t, c->tm_json + 1);
+			c->tm_json[n + 1] = '"';
+			c->tm_len = n + 2;
+		}
+		c->tm_t = t;
+	}
+	return put_mem(o, c->tm_json, c->tm_len);
+}
+
+/*
+ * A record's JSON line, the same bytes as wh_finding_json gives for its
+ * finding (view_finding), made from pieces: what belongs to the rule,
+ * host and source was escaped once, at their first hit; only the event's
+ * values are escaped per hit, and the image and the process guid once
+ * even when they are also details.
+ */
+static void json_entry(struct hunt_ctx *c, int64_t time, const struct rec_view *v)
+{
+	struct rule_memo *m = &c->memo[v->hd.rule];
+	const struct wh_sigma_rule *r = wh_sigma_rule_at(c->sigma, v->hd.rule);
+	if (!m->jhead)
+		memo_json(c, m, r);
+	if (m->jmid_len == 0 || m->jmid_eid != v->hd.event_id)
+		memo_jmid(c, m, r, v->hd.event_id);
+	size_t need = m->jhead_len + v->hd.host->jlen + v->hd.source->jlen + m->jmid_len + m->jkeys +
+		      6 * v->vtotal + 2 * (MAX_DETAILS + 3) + 3 * sizeof(c->tm_json) + 256;
+	char *o0 = out_reserve(c, need), *o = o0;
+	o = put_mem(o, m->jhead, m->jhead_len);
+	o = put_mem(o, v->hd.host->json, v->hd.host->jlen);
+	o = PUT(o, ",\"time\":");
+	o = put_time(c, o, time);
+	o = PUT(o, ",\"time_end\":");
+	o = put_time(c, o, time);
+	char *ij = NULL, *gj = NULL;   /* the image's and guid's JSON, for their details */
+	size_t ijl = 0, gjl = 0;
+	if (v->guid || v->hd.pid || v->image) {
+		o = PUT(o, ",\"process\":{\"guid\":");
+		gj = o;
+		o = v->guid ? o + wh_json_escape(o, v->guid, v->glen) : PUT(o, "\"\"");
+		gjl = (size_t)(o - gj);
+		o = PUT(o, ",\"pid\":");
+		o = put_u64(o, v->hd.pid);
+		o = PUT(o, ",\"image\":");
+		ij = o;
+		o = v->image ? o + wh_json_escape(o, v->image, v->ilen) : PUT(o, "\"\"");
+		ijl = (size_t)(o - ij);
+		*o++ = '}';
+	}
+	o = put_mem(o, m->jmid, m->jmid_len);
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		o = put_mem(o, m->jkey[v->widx[k]], m->jklen[v->widx[k]]);
+		if (k == v->hd.image_at && ij)
+			o = put_mem(o, ij, ijl);
+		else if (k == v->hd.guid_at && gj)
+			o = put_mem(o, gj, gjl);
+		else
+			o += wh_json_escape(o, v->val[k], v->vlen[k]);
+	}
+	o = PUT(o, "},\"evidence\":[{\"source\":");
+	o = put_mem(o, v->hd.source->json, v->hd.source->jlen);
+	o = PUT(o, ",\"offset\":");
+	o = put_u64(o, v->hd.offset);
+	o = PUT(o, ",\"record\":");
+	o = put_u64(o, v->hd.record);
+	o = PUT(o, ",\"time\":");
+	o = put_time(c, o, time);
+	o = PUT(o, "}]}\n");
+	c->outlen += (size_t)(o - o0);
+#ifndef NDEBUG
+	/* debug builds (the sanitizer runs of the tests) check the pieces
+	 * against the common writer, hit by hit */
+	struct wh_finding f;
+	struct wh_kv det[MAX_DETAILS + 1];
+	char eid[16];
+	struct wh_evref e;
+	view_finding(c, time, v, &f, det, eid, &e);
+	char *ref = wh_xmalloc(wh_finding_json_bound(&f));
+	size_t rl = wh_finding_json(ref, &f);
+	if (rl != (size_t)(o - o0) || memcmp(ref, o0, rl) != 0) {
+		fprintf(stderr, "hunt: JSON pieces differ from wh_finding_json:\n%.*s%.*s", (int)rl, ref,
+			(int)(o - o0), o0);
+		abort();
+	}
+	free(ref);
+#endif
+}
+
+/* Write one timeline entry: a record is made into its finding and printed. */
+static void write_entry(int64_t time, const char *p, size_t len, void *arg)
+{
+	struct hunt_ctx *c = arg;
+	if (len && (uint8_t)p[0] == REC_TEXT) {
+		if (c->mode == OUT_JSON)
+			memcpy(out_reserve(c, len - 1), p + 1, len - 1), c->outlen += len - 1;
+		else
+			fwrite_unlocked(p + 1, 1, len - 1, stdout);
+		return;
+	}
+	struct rec_view v;
+	rec_read(c, p, &v);
+	if (c->mode == OUT_JSON) {
+		json_entry(c, time, &v);
+		return;
+	}
+	struct wh_finding f;
+	struct wh_kv det[MAX_DETAILS + 1];
+	char eid[16];
+	struct wh_evref e;
+	view_finding(c, time, &v, &f, det, eid, &e);
+	if (c->mode == OUT_TABLE)
+		table_row(stdout, &f);
+	else
+		csv_row(stdout, &f);
 }
 
 static int on_event(struct wh_event *ev, void *arg)
@@ -952,6 +1331,7 @@ static int run_hunt(int argc, char **argv)
 	struct hunt_ctx c = { 0 };
 	wh_findings_init(&c.findings);
 	wh_intern_init(&c.strings, false);
+	wh_map_init(&c.inames, false);
 	wh_arena_init(&c.marena, 64 * 1024, 0);
 	wh_map_init(&c.per_rule.m, false);
 	wh_map_init(&c.per_host.m, true);
@@ -959,7 +1339,6 @@ static int run_hunt(int argc, char **argv)
 	c.fail_on = fail_on;
 	c.stats = stats;
 	c.timeline = wh_timeline_new(TIMELINE_MEM);
-	wh_sbuf_init(&c.rec, REC_MAX);
 	wh_sbuf_init(&c.expl, 1 << 20);
 	c.render = open_memstream(&c.render_buf, &c.render_len);
 	if (!c.render) {
@@ -995,6 +1374,7 @@ static int run_hunt(int argc, char **argv)
 		fputs("time,host,level,rule_id,rule_title,attack,event_id,source,offset,record,details\n", stdout);
 	if (wh_timeline_each(c.timeline, write_entry, &c) < 0 || c.error)
 		status = WH_EXIT_ERROR;
+	out_flush(&c);
 	if (c.failed && status == WH_EXIT_OK)
 		status = WH_EXIT_FINDINGS;
 	if (stats)
@@ -1023,11 +1403,13 @@ out:
 	wh_findings_release(&c.findings);
 	wh_sigma_free(c.sigma);
 	wh_intern_release(&c.strings);
+	for (size_t i = 0; c.memo && i < c.nrules; i++)
+		free(c.memo[i].jmid);
 	free(c.memo);
+	wh_map_release(&c.inames);
 	wh_arena_release(&c.marena);
 	free(c.names.slot);
 	wh_timeline_free(c.timeline);
-	wh_sbuf_release(&c.rec);
 	wh_sbuf_release(&c.expl);
 	free(c.out);
 	if (c.render)

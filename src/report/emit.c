@@ -192,9 +192,20 @@ size_t wh_emit_time_str(int64_t ns, char buf[WH_EMIT_TIME_BUFSZ])
 		wh_time_format(ns, digits, buf);
 		return strlen(buf);
 	}
+	static _Thread_local int64_t last_min = WH_TIME_NONE;
 	if (sec != last_sec) {
-		wh_time_format(sec * WH_NS_PER_SEC, 0, last);
-		last_len = strlen(last) - 1;   /* without the Z */
+		/* within the same minute only the seconds' two digits change
+		 * (yyyy-mm-ddThh:mm:ss is 19 bytes: a year of four digits) */
+		int64_t min = sec / 60 - (sec % 60 < 0);
+		if (min == last_min && last_len == 19) {
+			unsigned ss = (unsigned)(sec - min * 60);
+			last[17] = (char)('0' + ss / 10);
+			last[18] = (char)('0' + ss % 10);
+		} else {
+			wh_time_format(sec * WH_NS_PER_SEC, 0, last);
+			last_len = strlen(last) - 1;   /* without the Z */
+			last_min = min;
+		}
 		last_sec = sec;
 	}
 	memcpy(buf, last, last_len);

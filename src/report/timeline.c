@@ -258,16 +258,17 @@ static int spill(struct wh_timeline *t)
 	return 0;
 }
 
-int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const char *id, const char *text,
-		    size_t len)
+char *wh_timeline_alloc(struct wh_timeline *t, int64_t time, const char *host, size_t hl, const char *id, size_t il,
+			size_t len)
 {
-	size_t hl = strlen(host), il = strlen(id);
-	if (hl > UINT32_MAX || il > UINT32_MAX || len > UINT32_MAX)
-		return wh_error("timeline: an entry too large");
+	if (hl > UINT32_MAX || il > UINT32_MAX || len > UINT32_MAX) {
+		wh_error("timeline: an entry too large");
+		return NULL;
+	}
 	size_t need = hl + il + len;
 	if (t->n && t->len + need > t->cap && spill(t) < 0) {
 		t->seq++;
-		return -1;
+		return NULL;
 	}
 	if (t->len + need > t->bufcap) {
 		size_t nc = t->bufcap ? t->bufcap : 4096;
@@ -289,11 +290,21 @@ int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const
 	e->hlen = (uint32_t)hl;
 	e->ilen = (uint32_t)il;
 	e->tlen = (uint32_t)len;
-	memcpy(t->buf + t->len, host, hl);
-	memcpy(t->buf + t->len + hl, id, il);
-	if (len)
-		memcpy(t->buf + t->len + hl + il, text, len);
+	char *p = t->buf + t->len;
+	memcpy(p, host, hl);
+	memcpy(p + hl, id, il);
 	t->len += need;
+	return p + hl + il;
+}
+
+int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const char *id, const char *text,
+		    size_t len)
+{
+	char *p = wh_timeline_alloc(t, time, host, strlen(host), id, strlen(id), len);
+	if (!p)
+		return -1;
+	if (len)
+		memcpy(p, text, len);
 	return 0;
 }
 

@@ -28,6 +28,12 @@ void wh_timeline_free(struct wh_timeline *t);
 int wh_timeline_add(struct wh_timeline *t, int64_t time, const char *host, const char *id, const char *text,
 		    size_t len);
 
+/* The same with the lengths of host and id given, and the text written in
+ * place: returns room for len bytes, which the caller fills before the
+ * next call, or NULL (as -1 above). */
+char *wh_timeline_alloc(struct wh_timeline *t, int64_t time, const char *host, size_t hl, const char *id, size_t il,
+			size_t len);
+
 /* Write every entry's text in order; the timeline is empty afterwards.
  * Returns 0, or -1 when a spilled run could not be read back (reported). */
 int wh_timeline_write(struct wh_timeline *t, FILE *out);
