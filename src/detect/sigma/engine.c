@@ -937,7 +937,8 @@ static uint64_t hash_fold(const char *p, size_t n)
 }
 
 /* The bloom filter's bit for a long literal (at least SG_LONG_LIT bytes):
- * its length and first 16 bytes, folded. Each place an anchor occurs is
+ * its length, first 16 and last 8 bytes, folded (paths share their
+ * beginnings). Each place an anchor occurs is
  * checked against it before the whole literal is hashed: the anchors of
  * IOC lists (SHA256=) occur in every Hashes value, and hashing 71 bytes
  * behind each cost more than the rest of the value's matching. */
@@ -945,10 +946,12 @@ _Static_assert(SG_LONG_LIT >= 16, "quick_key reads 16 bytes of a long literal");
 
 static inline uint32_t quick_key(const char *p, size_t len)
 {
-	uint64_t a, b;
+	uint64_t a, b, c;
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 8, 8);
-	return (uint32_t)(mix64(fold8(a) ^ (fold8(b) * 0x9e3779b97f4a7c15ull) ^ len) % SG_BLOOM_BITS);
+	memcpy(&c, p + len - 8, 8);
+	return (uint32_t)(mix64(fold8(a) ^ (fold8(b) * 0x9e3779b97f4a7c15ull) ^ (fold8(c) * 0xc2b2ae3d27d4eb4full) ^ len) %
+			  SG_BLOOM_BITS);
 }
 
 /* Take the long CONTAINS and STARTS literals out of lv into the anchor
