@@ -1623,7 +1623,8 @@ int wh_sigma_compile(struct wh_sigma *s)
 		h->off = s->nprog;
 		h->nchecks = un->nchecks;
 		WH_GROW(s->prog, s->nprog + un->nchecks, s->prog_cap);
-		memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
+		if (un->nchecks)
+			memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
 		s->nprog += un->nchecks;
 		flatten(s, un->expr);
 	}
