@@ -81,6 +81,8 @@ struct hs_job {
 #define SG_ANCHOR_LENS 8         /* more lengths behind one anchor: keep them whole */
 #define SG_BLOOM_BITS 65536      /* 8 KiB: stays in the first-level cache */
 
+#define SG_ANCHOR_ONLY 8          /* at most this many anchors for anchor_scan */
+
 struct sg_anchor {
 	uint32_t alen;           /* bytes of the anchor */
 	uint32_t nlens;
@@ -111,6 +113,12 @@ struct sg_fielddb {
 	struct sg_eqslot *eq;    /* open addressing, mask + 1 slots */
 	uint32_t eq_mask;
 	bool eq_cased;           /* some equality literal is case-sensitive */
+	/* Only anchors, a few, all ending in the same byte that is not a
+	 * letter (MD5= SHA1= SHA256= IMPHASH= of Hashes): found by looking for
+	 * that byte instead of a Hyperscan scan, which ran at 4 cycles a byte
+	 * over hex text. 0: not so. */
+	char anchor_end;
+	const char **atext;      /* the anchors' text then */
 };
 
 struct sg_view {
@@ -264,6 +272,7 @@ static void fielddb_release(struct sg_fielddb *d)
 	free(d->ltab);
 	free(d->lbloom);
 	free(d->anchors);
+	free(d->atext);
 	if (d->db)
 		hs_free_database(d->db);
 	free(d->eq);
@@ -346,6 +355,8 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->lit);
 	free(s->lit_pool);
 	free(s->rule_hit);
+	free(s->uhot);
+	free(s->prog);
 	if (s->memo)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
 			free(s->memo[i].data);
@@ -870,6 +881,44 @@ static inline uint64_t fold8(uint64_t w)
 	return w | (upper >> 2);
 }
 
+/*
+ * The last bytes of a key after its whole 8-byte words, as one
+ * word: the 8 bytes that end the key when it is that long (they overlap
+ * bytes already hashed, which the length in the seed makes harmless), else
+ * two 4-byte loads or three single bytes. Copying the tail into a zeroed
+ * word with a memcpy of variable length costs a failed store forwarding on
+ * every value, which was the most expensive step of matching an event.
+ */
+static inline uint64_t tail_word(const char *p, size_t n)
+{
+	uint64_t w;
+	if (n >= 8) {
+		memcpy(&w, p + n - 8, 8);
+		return w;
+	}
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		return a | ((uint64_t)b >> ((8 - n) * 8)) << 32;
+	}
+	return (unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 | (uint64_t)(unsigned char)p[n - 1] << 16;
+}
+
+/* Every bit of h to every bit of the result: a product carries a byte's
+ * difference only upwards, and the tables index by the low bits, so a
+ * value's last bytes (user001, user002, ... in the top of the last word)
+ * must reach them. */
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
 /* A hash of n bytes as ASCII lower case, 8 bytes at a time (long literals
  * are hashed at every place their anchor occurs). */
 static uint64_t hash_fold(const char *p, size_t n)
@@ -882,13 +931,9 @@ static uint64_t hash_fold(const char *p, size_t n)
 		h = (h ^ fold8(w)) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}
-	if (i < n) {
-		uint64_t w = 0;
-		memcpy(&w, p + i, n - i);
-		h = (h ^ fold8(w)) * 0xc4ceb9fe1a85ec53ull;
-	}
-	h ^= h >> 32;
-	return h;
+	if (i < n)
+		h = (h ^ fold8(tail_word(p, n))) * 0xc4ceb9fe1a85ec53ull;
+	return mix64(h);
 }
 
 /* Take the long CONTAINS and STARTS literals out of lv into the anchor
@@ -1109,6 +1154,17 @@ static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf
 		j->ids[np + a] = (unsigned)(np + a);
 		j->flags[np + a] = HS_FLAG_CASELESS;
 	}
+	if (np == 0 && d->nanchors > 0 && d->nanchors <= SG_ANCHOR_ONLY) {
+		char end = anchor_text[0][d->anchors[0].alen - 1];
+		bool same = !((end >= 'a' && end <= 'z') || (end >= 'A' && end <= 'Z'));
+		for (uint32_t a = 1; a < d->nanchors && same; a++)
+			same = anchor_text[a][d->anchors[a].alen - 1] == end;
+		if (same && end) {
+			d->anchor_end = end;
+			d->atext = anchor_text;
+			anchor_text = NULL;
+		}
+	}
 	free(anchor_text);
 	j->name = name;
 	d->pats = wh_xcalloc(np, sizeof(*d->pats));
@@ -1238,6 +1294,56 @@ static void lit_nodes(struct wh_sigma *s, struct sg_node *n)
 		return;
 	for (uint32_t i = 0; i < n->n; i++)
 		lit_nodes(s, n->kids[i]);
+}
+
+enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE };
+
+/* Append a tree to prog (see struct sg_uhot). An OR the scan marks keeps
+ * only its other children: a literal child that holds has marked it. */
+static void flatten(struct wh_sigma *s, const struct sg_node *n)
+{
+	uint32_t at = s->nprog, op, arg = 0;
+	WH_GROW(s->prog, s->nprog + 2, s->prog_cap);
+	s->nprog += 2;
+	switch (n->op) {
+	case SG_N_AND:
+		op = SG_F_AND;
+		for (uint32_t i = 0; i < n->n; i++)
+			flatten(s, n->kids[i]);
+		break;
+	case SG_N_OR:
+		if (n->orid) {
+			op = SG_F_ORM;
+			arg = n->orid;
+			for (uint32_t i = 0; i < n->nrest; i++)
+				flatten(s, n->rest[i]);
+		} else {
+			op = SG_F_OR;
+			for (uint32_t i = 0; i < n->n; i++)
+				flatten(s, n->kids[i]);
+		}
+		break;
+	case SG_N_NOT:
+		op = SG_F_NOT;
+		flatten(s, n->kids[0]);
+		break;
+	case SG_N_LIT:
+		op = SG_F_LIT;
+		arg = n->lid;
+		break;
+	case SG_N_LEAF:
+		op = SG_F_LEAF;
+		arg = n->leaf->id;
+		break;
+	case SG_N_TRUE:
+		op = SG_F_TRUE;
+		break;
+	default:
+		op = SG_F_FALSE;
+		break;
+	}
+	s->prog[at] = op | (s->nprog - at) / 2 << 4;
+	s->prog[at + 1] = arg;
 }
 
 struct job_pool {
@@ -1480,17 +1586,29 @@ int wh_sigma_compile(struct wh_sigma *s)
 	if (rc == 0)
 		rc = compile_jobs(s);
 	/* per-event state */
-	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
+	s->leaf_epoch = wh_xcalloc(s->nleaves + 1, 1);
 	s->leaf_val = wh_xcalloc(s->nleaves + 1, 1);
-	s->unit_epoch = wh_xcalloc(s->nunits + 1, sizeof(uint32_t));
+	s->unit_epoch = wh_xcalloc(s->nunits + 1, 1);
 	s->field_epoch = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	s->field_head = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
-	s->or_epoch = wh_xcalloc(s->nors + 1, sizeof(uint32_t));
+	s->or_epoch = wh_xcalloc(s->nors + 1, 1);
 	s->rec_stamp = wh_xcalloc(s->nleaves + 1, sizeof(uint32_t));
-	s->rule_hit = wh_xcalloc(s->nrules + 1, sizeof(uint32_t));
+	s->rule_hit = wh_xcalloc(s->nrules + 1, 1);
 	pack_literals(s);
 	for (uint32_t u = 0; u < s->nunits; u++)
 		lit_nodes(s, s->units[u].expr);
+	s->uhot = wh_xcalloc(s->nunits + 1, sizeof(*s->uhot));
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		const struct sg_unit *un = &s->units[u];
+		struct sg_uhot *h = &s->uhot[u];
+		h->rule = un->rule;
+		h->off = s->nprog;
+		h->nchecks = un->nchecks;
+		WH_GROW(s->prog, s->nprog + un->nchecks, s->prog_cap);
+		memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
+		s->nprog += un->nchecks;
+		flatten(s, un->expr);
+	}
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	s->lres = wh_xcalloc(SG_LRES_SLOTS, sizeof(*s->lres));
 	s->field_gen = wh_xcalloc(s->nfields + 1, sizeof(*s->field_gen));
@@ -1660,6 +1778,34 @@ static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev
 
 /* ---- matching ---- */
 
+/* a == b for n bytes, inline for the short ones (field names: a call to
+ * memcmp for each of an event's twenty names cost more than the compare) */
+static inline bool same_short(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, z, w;
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&z, a + n - 8, 8);
+		memcpy(&w, b + n - 8, 8);
+		return ((x ^ y) | (z ^ w)) == 0;
+	}
+	if (n >= 4) {
+		uint32_t p, q, r, t;
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		memcpy(&r, a + n - 4, 4);
+		memcpy(&t, b + n - 4, 4);
+		return ((p ^ q) | (r ^ t)) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static inline bool allowed(const struct sg_view *v, uint32_t u)
 {
 	return (v->allowed[u / 64] >> (u % 64)) & 1;
@@ -1667,19 +1813,20 @@ static inline bool allowed(const struct sg_view *v, uint32_t u)
 
 static void add_cand(struct wh_sigma *s, uint32_t u)
 {
-	if (s->unit_epoch[u] == s->epoch || !allowed(s->cur_view, u))
+	if (s->unit_epoch[u] == s->tick || !allowed(s->cur_view, u))
 		return;
-	s->unit_epoch[u] = s->epoch;
+	s->unit_epoch[u] = s->tick;
 	WH_GROW(s->cand, s->ncand + 1, s->cand_cap);
 	s->cand[s->ncand++] = u;
 }
 
 /* Has every checked trigger group of the unit a literal in this event? */
-static bool checks_pass(const struct wh_sigma *s, const struct sg_unit *un)
+static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
+	const uint32_t *checks = s->prog + un->off;
 	for (uint32_t i = 0; i < un->nchecks;) {
-		uint32_t n = un->checks[i++], k;
-		for (k = 0; k < n && s->leaf_epoch[un->checks[i + k]] != s->epoch; k++)
+		uint32_t n = checks[i++], k;
+		for (k = 0; k < n && s->leaf_epoch[checks[i + k]] != s->tick; k++)
 			;
 		if (k == n)
 			return false;
@@ -1699,11 +1846,11 @@ struct scan_ctx {
 static void mark_literal(struct wh_sigma *s, uint32_t id)
 {
 	const struct sg_lit *li = &s->lit[id];
-	s->leaf_epoch[id] = s->epoch;
+	s->leaf_epoch[id] = s->tick;
 	s->leaf_val[id] = 1;
 	const uint32_t *p = s->lit_pool + li->off;
 	for (uint32_t k = 0; k < li->nors; k++)
-		s->or_epoch[p[k]] = s->epoch;
+		s->or_epoch[p[k]] = s->tick;
 	p += li->nors;
 	for (uint32_t t = 0; t < li->ntrig; t++)
 		add_cand(s, p[t]);
@@ -1734,6 +1881,25 @@ static bool same_folded(const char *a, const char *b, size_t n)
 }
 
 /* An anchor ended at `to`: look up the long literals that start with it. */
+static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to);
+
+/* What the Hyperscan scan of an anchor-only field reports, found by the
+ * anchors' last byte (see anchor_end). */
+static void anchor_scan(struct scan_ctx *c)
+{
+	const struct sg_fielddb *d = c->d;
+	const char *v = c->v, *p = v, *end = v + c->vlen;
+	while (p < end && (p = memchr(p, d->anchor_end, (size_t)(end - p))) != NULL) {
+		uint32_t to = (uint32_t)(p - v) + 1;
+		for (uint32_t a = 0; a < d->nanchors; a++) {
+			uint32_t al = d->anchors[a].alen;
+			if (al <= to && same_folded(d->atext[a], v + to - al, al))
+				on_anchor(c, a, to);
+		}
+		p++;
+	}
+}
+
 static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
 {
 	struct wh_sigma *s = c->s;
@@ -1832,34 +1998,31 @@ static void match_eq(struct wh_sigma *s, const struct sg_fielddb *d, const char 
 
 static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l);
 
-static bool eval(struct wh_sigma *s, const struct sg_node *n)
+static bool eval(struct wh_sigma *s, const uint32_t *f)
 {
-	switch (n->op) {
-	case SG_N_AND:
-		for (uint32_t i = 0; i < n->n; i++)
-			if (!eval(s, n->kids[i]))
+	const uint32_t *end = f + (f[0] >> 4) * 2, *k;
+	switch (f[0] & 15) {
+	case SG_F_AND:
+		for (k = f + 2; k < end; k += (k[0] >> 4) * 2)
+			if (!eval(s, k))
 				return false;
 		return true;
-	case SG_N_OR:
-		if (n->orid) {
-			if (s->or_epoch[n->orid] == s->epoch)
-				return true;   /* a literal child matched in the scan */
-			for (uint32_t i = 0; i < n->nrest; i++)
-				if (eval(s, n->rest[i]))
-					return true;
-			return false;
-		}
-		for (uint32_t i = 0; i < n->n; i++)
-			if (eval(s, n->kids[i]))
+	case SG_F_ORM:
+		if (s->or_epoch[f[1]] == s->tick)
+			return true;   /* a literal child matched in the scan */
+		/* fall through */
+	case SG_F_OR:
+		for (k = f + 2; k < end; k += (k[0] >> 4) * 2)
+			if (eval(s, k))
 				return true;
 		return false;
-	case SG_N_NOT:
-		return !eval(s, n->kids[0]);
-	case SG_N_LIT:
-		return s->leaf_epoch[n->lid] == s->epoch;
-	case SG_N_LEAF:
-		return leaf_eval(s, n->leaf);
-	case SG_N_TRUE:
+	case SG_F_NOT:
+		return !eval(s, f + 2);
+	case SG_F_LIT:
+		return s->leaf_epoch[f[1]] == s->tick;
+	case SG_F_LEAF:
+		return leaf_eval(s, s->leaves[f[1]]);
+	case SG_F_TRUE:
 		return true;
 	default:
 		return false;
@@ -1959,15 +2122,15 @@ static bool leaf_values(struct wh_sigma *s, const struct sg_leaf *l)
 static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l)
 {
 	if (is_scanned(l) && s->fields[l->field].scanned)
-		return s->leaf_epoch[l->id] == s->epoch;   /* decided by the scan */
-	if (s->leaf_epoch[l->id] == s->epoch)
+		return s->leaf_epoch[l->id] == s->tick;   /* decided by the scan */
+	if (s->leaf_epoch[l->id] == s->tick)
 		return s->leaf_val[l->id];
 	bool v;
-	if (l->hint != SG_NONE && s->leaf_epoch[l->hint] != s->epoch && s->fields[l->field].scanned)
+	if (l->hint != SG_NONE && s->leaf_epoch[l->hint] != s->tick && s->fields[l->field].scanned)
 		v = false;     /* a literal every match needs is not there */
 	else
 		v = leaf_compute(s, l);
-	s->leaf_epoch[l->id] = s->epoch;
+	s->leaf_epoch[l->id] = s->tick;
 	s->leaf_val[l->id] = v;
 	return v;
 }
@@ -1995,7 +2158,7 @@ static void bind_field(struct wh_sigma *s, uint32_t f, const char *v, uint32_t n
 static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint32_t i, const struct wh_field *f)
 {
 	struct sg_shape *sh = i < v->nshape ? &v->shape[i] : NULL;
-	if (sh && sh->nlen == f->nlen && memcmp(sh->name, f->name, f->nlen) == 0)
+	if (sh && sh->nlen == f->nlen && same_short(sh->name, f->name, f->nlen))
 		return sh->fid;
 	struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
 	uint32_t fid = slot ? (uint32_t)(uintptr_t)slot->val - 1 : SG_NONE;
@@ -2106,7 +2269,7 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 	struct kw_ctx c = { .s = s, .d = d, .nseg = nseg };
 	hs_scan(d->db, s->cat, (unsigned)n, 0, s->hs_scratch, on_keyword, &c);
 	for (uint32_t k = 0; k < s->nrec; k++)
-		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+		if (s->leaf_epoch[s->rec[k]] != s->tick)
 			mark_literal(s, s->rec[k]);
 }
 
@@ -2121,10 +2284,9 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}
-	uint64_t w = 0;
-	memcpy(&w, v + i, n - i);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 32;
+	if (i < n)
+		h = (h ^ tail_word(v, n)) * 0xc4ceb9fe1a85ec53ull;
+	h = mix64(h);
 	return h ? h : 1;
 }
 
@@ -2194,7 +2356,7 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 static void replay(struct wh_sigma *s, const struct sg_memo *m)
 {
 	const uint32_t *p = (const uint32_t *)(m->data + ((m->vlen + 3) & ~3u));
-	uint32_t e = s->epoch;
+	uint8_t e = s->tick;
 	for (uint32_t k = 0; k < m->nleaves; k++)
 		s->leaf_epoch[p[k]] = e;
 	p += m->nleaves;
@@ -2253,7 +2415,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		struct sg_memo *set = memo_set(s, h);
 		for (uint32_t k = 0; k < SG_MEMO_WAYS; k++) {
 			m = &set[k];
-			if (m->hash == h && m->scan == scan && m->vlen == n && memcmp(m->data, v, n) == 0) {
+			if (m->hash == h && m->scan == scan && m->vlen == n && same_short(m->data, v, n)) {
 				s->fields[scan].memo_hits++;
 				m->used = ++s->memo_clock;
 				s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
@@ -2278,7 +2440,10 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		match_num(s, d, v, n);
 	if (d->eq)
 		match_eq(s, d, v, n);
-	if (d->db) {
+	if (d->anchor_end) {
+		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
+		anchor_scan(&c);
+	} else if (d->db) {
 		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
 		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
 	}
@@ -2299,20 +2464,23 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		return;
 	}
 	for (uint32_t k = 0; k < s->nrec; k++)
-		if (s->leaf_epoch[s->rec[k]] != s->epoch)
+		if (s->leaf_epoch[s->rec[k]] != s->tick)
 			mark_literal(s, s->rec[k]);
 }
 
 static void new_epoch(struct wh_sigma *s)
 {
+	if (++s->tick == 0) {
+		memset(s->leaf_epoch, 0, s->nleaves + 1);
+		memset(s->unit_epoch, 0, s->nunits + 1);
+		memset(s->or_epoch, 0, s->nors + 1);
+		memset(s->rule_hit, 0, s->nrules + 1);
+		s->tick = 1;
+	}
 	if (++s->epoch == 0) {
 		/* after 4 billion events: start the stamps again */
-		memset(s->leaf_epoch, 0, (s->nleaves + 1) * sizeof(uint32_t));
-		memset(s->unit_epoch, 0, (s->nunits + 1) * sizeof(uint32_t));
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->field_gen, 0, (s->nfields + 1) * sizeof(*s->field_gen));
-		memset(s->or_epoch, 0, (s->nors + 1) * sizeof(uint32_t));
-		memset(s->rule_hit, 0, (s->nrules + 1) * sizeof(uint32_t));
 		s->ip_epoch = 0;
 		s->epoch = 1;
 	}
@@ -2387,13 +2555,13 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	for (uint32_t i = 0; i < view->nalways; i++)
 		add_cand(s, view->always[i]);
 	for (uint32_t i = 0; i < s->ncand; i++) {
-		const struct sg_unit *un = &s->units[s->cand[i]];
-		if (s->rule_hit[un->rule] == s->epoch || (un->nchecks && !checks_pass(s, un)))
+		const struct sg_uhot *un = &s->uhot[s->cand[i]];
+		if (s->rule_hit[un->rule] == s->tick || (un->nchecks && !checks_pass(s, un)))
 			continue;
 		s->stats.evaluated++;
-		if (!eval(s, un->expr))
+		if (!eval(s, s->prog + un->off + un->nchecks))
 			continue;
-		s->rule_hit[un->rule] = s->epoch;
+		s->rule_hit[un->rule] = s->tick;
 		struct sg_rule *r = &s->rules[un->rule];
 		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
 					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };

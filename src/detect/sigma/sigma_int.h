@@ -170,6 +170,21 @@ struct sg_unit {
 	uint32_t nchecks;
 };
 
+/*
+ * What evaluating a unit reads, packed per unit in one array (units' prog):
+ * its trigger checks (n, n leaf ids, ...), then its tree as nodes of two
+ * words in depth-first order (the kind in the low 4 bits of the first and
+ * the node's size in nodes above them; the second an OR's mark, a leaf id).
+ * The trees built from the rules are spread over the rule set's arena
+ * between the leaves and strings of every rule, so that walking one missed
+ * the caches at every node; this way a unit costs a line or two.
+ */
+struct sg_uhot {
+	uint32_t rule;
+	uint32_t off;            /* its checks in prog */
+	uint32_t nchecks;        /* words of checks; the tree follows them */
+};
+
 struct sg_corr;
 
 struct sg_rule {
@@ -249,23 +264,32 @@ struct wh_sigma {
 	uint32_t nviews, views_cap;
 	/* per event */
 	uint32_t epoch;
-	uint32_t *leaf_epoch;
+	/* Byte stamps: an id is set in this event when its stamp equals tick.
+	 * A byte rather than the epoch itself keeps these arrays (some 40,000
+	 * leaves) four times smaller, so that the hundreds of ids an event
+	 * marks and reads, spread over them, miss the caches less; the arrays
+	 * are cleared when tick wraps, once in 255 events. */
+	uint8_t tick;
+	uint8_t *leaf_epoch;
 	uint8_t *leaf_val;
-	uint32_t *unit_epoch;
+	uint8_t *unit_epoch;
 	uint32_t *field_epoch;
 	uint32_t *field_head;
 	struct sg_fval *fvals;
 	uint32_t nfvals, fvals_cap;
 	uint32_t *cand;
 	uint32_t ncand, cand_cap;
+	struct sg_uhot *uhot;               /* per unit */
+	uint32_t *prog;
+	uint32_t nprog, prog_cap;
 	uint32_t kw_field;                  /* the pseudo-field of keyword literals */
 	uint32_t nors;
-	uint32_t *or_epoch;
+	uint8_t *or_epoch;
 	/* per literal leaf, what a match sets: OR nodes, then units to evaluate,
 	 * packed in lit_pool so that marking does not touch the leaves */
 	struct sg_lit *lit;
 	uint32_t *lit_pool;
-	uint32_t *rule_hit;                 /* epoch a rule last fired, per rule */
+	uint8_t *rule_hit;                  /* tick a rule last fired, per rule */
 	const struct wh_event *cur_ev;
 	const struct sg_view *cur_view;
 	/* the literal leaves one value holds (scan or memo), deduplicated */
