@@ -25,6 +25,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static int run_hunt(int argc, char **argv);
 
@@ -68,8 +71,10 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define TIMELINE_MEM WH_HUNT_TIMELINE_MEM
 /* Findings are built in a scratch list, emptied this often. */
 #define SCRATCH_FINDINGS 4096
-/* Output gathered before a write (JSON lines). */
+/* Output gathered before a write. */
 #define OUT_BUF (1u << 20)
+/* csv_row joins a hit's details in a buffer of this cap. */
+#define CSV_DETAILS_MAX (1u << 20)
 /* The largest record of one hit (its details are the event's values). */
 #define REC_MAX (256u << 20)
 
@@ -99,6 +104,15 @@ struct rule_memo {
 	char *jmid;
 	size_t jmid_len, jmid_cap;
 	int32_t jmid_eid;
+	/* The same for CSV (,level,id,title,attack,) and the table (from the
+	 * level to "  event ", and per name its line's start). */
+	char *crule;
+	size_t crule_len;
+	char *trule;
+	size_t trule_len;
+	char **tkey;
+	uint32_t *tklen;
+	size_t tkeys;
 };
 
 /* A host or source as the hits keep it: interned, with its JSON form made
@@ -108,6 +122,9 @@ struct iname {
 	size_t len;
 	char *json;
 	size_t jlen;
+	char *csv;                 /* its CSV field, and its table column; NULL: not made yet */
+	size_t clen;
+	char tab[26];              /* "%-24.24s  " of it, or of "-" */
 };
 
 /* The current event's field names in a hash table, made at its first hit
@@ -164,6 +181,12 @@ struct hunt_ctx {
 	int64_t tm_t;              /* the last time written, as JSON (tm_len 0: none yet) */
 	char tm_json[WH_EMIT_TIME_BUFSZ + 2];
 	size_t tm_len;
+	int64_t tc_t;              /* the same for CSV and the table */
+	char tc_str[WH_EMIT_TIME_BUFSZ];
+	size_t tc_len;
+	int64_t tt_t;
+	char tt_str[24];           /* "%-20.20s  " */
+	bool tt_made;
 	FILE *render;              /* a memory stream: one correlation's output */
 	char *render_buf;
 	size_t render_len;
@@ -423,7 +446,7 @@ static const struct iname *iname_of(struct hunt_ctx *c, const char *s)
 	bool added;
 	struct wh_map_slot *sl = wh_map_put(&c->inames, s, n, &added);
 	if (added) {
-		struct iname *in = wh_arena_alloc(&c->marena, sizeof(*in));
+		struct iname *in = wh_arena_calloc(&c->marena, sizeof(*in));
 		char *copy = wh_arena_strndup(&c->marena, s, n);
 		sl->key = copy;   /* the map borrows its keys: the same bytes, kept */
 		in->s = copy;
@@ -830,6 +853,22 @@ static char *put_mem(char *o, const char *s, size_t n)
 }
 #define PUT(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
 
+/* s with its quotes doubled (CSV), without the quotes around it. */
+static char *put_dq(char *o, const char *s, size_t n)
+{
+	const char *end = s + n;
+	while (s < end) {
+		const char *q = memchr(s, '"', (size_t)(end - s));
+		size_t run = q ? (size_t)(q - s) + 1 : (size_t)(end - s);
+		o = put_mem(o, s, run);
+		s += run;
+		if (q)
+			*o++ = '"';
+	}
+	return o;
+}
+
+#ifndef NDEBUG
 /* The finding of a record, as the common model has it: for the writers
  * that take a struct wh_finding. det has room for MAX_DETAILS + 1, eid 16. */
 static void view_finding(struct hunt_ctx *c, int64_t time, const struct rec_view *v, struct wh_finding *f,
@@ -863,6 +902,7 @@ static void view_finding(struct hunt_ctx *c, int64_t time, const struct rec_view
 	f->details = det;
 	f->ndetails = v->hd.ndetails + 1u;
 }
+#endif
 
 /*
  * The gathered output goes to the file descriptor in one write(2): through
@@ -1069,32 +1109,260 @@ static void json_entry(struct hunt_ctx *c, int64_t time, const struct rec_view *
 #endif
 }
 
+/* The CSV and table forms of an iname. */
+static void iname_forms(struct hunt_ctx *c, struct iname *in)
+{
+	in->csv = wh_arena_alloc(&c->marena, 2 * in->len + 2);
+	in->clen = wh_csv_field(in->csv, in->s, in->len);
+	const char *h = in->len ? in->s : "-";
+	size_t hl = in->len ? in->len : 1;
+	if (hl > 24)
+		hl = 24;
+	memcpy(in->tab, h, hl);
+	memset(in->tab + hl, ' ', sizeof(in->tab) - hl);
+}
+
+/*
+ * s as print_trunc writes it, at most max bytes (then "..."): control
+ * bytes become spaces. Bytes map one to one, so the last block may overlap
+ * the one before. Returns the end of what was written.
+ */
+static char *put_printable(char *o, const char *s, size_t n, size_t max)
+{
+	size_t m = n < max ? n : max, i = 0;
+	const unsigned char *p = (const unsigned char *)s;
+#if defined(__SSE2__)
+	if (m >= 16) {
+		const __m128i lim = _mm_set1_epi8(0x1f), sp = _mm_set1_epi8(' ');
+		for (;;) {
+			if (i + 16 > m)
+				i = m - 16;
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, lim), v);   /* v <= 0x1f, unsigned */
+			v = _mm_or_si128(_mm_andnot_si128(ctl, v), _mm_and_si128(ctl, sp));
+			_mm_storeu_si128((__m128i *)(void *)(o + i), v);
+			i += 16;
+			if (i >= m)
+				break;
+		}
+	}
+#endif
+	for (; i < m; i++)
+		o[i] = p[i] < 0x20 ? ' ' : (char)p[i];
+	o += m;
+	if (n > max)
+		o = PUT(o, "...");
+	return o;
+}
+
+/* The memo's CSV and table pieces. */
+static void memo_text(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r)
+{
+	const char *sev = wh_severity_name(r->severity);
+	size_t il = strlen(m->fid), tl = strlen(r->title), al = strlen(r->attack), sl = strlen(sev);
+	char *o = m->crule = wh_arena_alloc(&c->marena, 2 * (il + tl + al) + sl + 16);
+	*o++ = ',';
+	o = put_mem(o, sev, sl);
+	*o++ = ',';
+	o += wh_csv_field(o, m->fid, il);
+	*o++ = ',';
+	o += wh_csv_field(o, r->title, tl);
+	*o++ = ',';
+	o += wh_csv_field(o, r->attack, al);
+	*o++ = ',';
+	m->crule_len = (size_t)(o - m->crule);
+	/* the table: "%-8.8s  " of the level, the title, "%30s" and the id,
+	 * "  [attack]", "  event " */
+	const char *tsev = r->severity == WH_SEV_INFO ? "info" : sev;
+	size_t tsl = strlen(tsev) < 8 ? strlen(tsev) : 8;
+	o = m->trule = wh_arena_alloc(&c->marena, 8 + 2 + 63 + 1 + 30 + il + 4 + al + 8 + 16);
+	o = put_mem(o, tsev, tsl);
+	memset(o, ' ', 10 - tsl);
+	o += 10 - tsl;
+	o = put_printable(o, r->title, tl, 60);
+	*o++ = '\n';
+	memset(o, ' ', 30);
+	o = put_mem(o + 30, m->fid, il);
+	if (al) {
+		o = PUT(o, "  [");
+		o = put_mem(o, r->attack, al);
+		*o++ = ']';
+	}
+	o = PUT(o, "  event ");
+	m->trule_len = (size_t)(o - m->trule);
+	size_t nw = (size_t)m->nwant;
+	m->tkey = wh_arena_alloc(&c->marena, (nw ? nw : 1) * sizeof(*m->tkey));
+	m->tklen = wh_arena_alloc(&c->marena, (nw ? nw : 1) * sizeof(*m->tklen));
+	m->tkeys = 0;
+	for (size_t w = 0; w < nw; w++) {
+		char *k = wh_arena_alloc(&c->marena, 30 + m->wlen[w] + 2);
+		memset(k, ' ', 30);
+		memcpy(k + 30, m->want[w], m->wlen[w]);
+		memcpy(k + 30 + m->wlen[w], ": ", 2);
+		m->tkey[w] = k;
+		m->tklen[w] = 30 + m->wlen[w] + 2;
+		m->tkeys += m->tklen[w];
+	}
+}
+
+/* wh_emit_time's text of t, remembered. */
+static char *put_csv_time(struct hunt_ctx *c, char *o, int64_t t)
+{
+	if (c->tc_len == 0 || c->tc_t != t) {
+		c->tc_len = wh_emit_time_str(t, c->tc_str);
+		c->tc_t = t;
+	}
+	return put_mem(o, c->tc_str, c->tc_len);
+}
+
+#ifndef NDEBUG
+/* Debug builds check a row made from pieces against the writer that takes
+ * the finding (table_row, csv_row), hit by hit. */
+static void check_row(struct hunt_ctx *c, int64_t time, const struct rec_view *v, const char *row, size_t len)
+{
+	struct wh_finding f;
+	struct wh_kv det[MAX_DETAILS + 1];
+	char eid[16];
+	struct wh_evref e;
+	view_finding(c, time, v, &f, det, eid, &e);
+	fseeko(c->render, 0, SEEK_SET);
+	if (c->mode == OUT_TABLE)
+		table_row(c->render, &f);
+	else
+		csv_row(c->render, &f);
+	off_t rl = ftello(c->render);
+	fflush(c->render);
+	if (rl < 0 || (size_t)rl != len || memcmp(c->render_buf, row, len) != 0) {
+		fprintf(stderr, "hunt: row pieces differ from the writer:\n%.*s%.*s", (int)rl, c->render_buf, (int)len,
+			row);
+		abort();
+	}
+}
+#endif
+
+/* A record's CSV row, the same bytes as csv_row gives for its finding. */
+static void csv_entry(struct hunt_ctx *c, int64_t time, const struct rec_view *v)
+{
+	struct rule_memo *m = &c->memo[v->hd.rule];
+	if (!m->crule)
+		memo_text(c, m, wh_sigma_rule_at(c->sigma, v->hd.rule));
+	struct iname *host = (struct iname *)v->hd.host, *src = (struct iname *)v->hd.source;
+	if (!host->csv)
+		iname_forms(c, host);
+	if (!src->csv)
+		iname_forms(c, src);
+	/* the details joined as "; Key=value" up to the 1 MiB csv_row's buffer
+	 * takes (a piece past it is left out there, so here too) */
+	size_t dl = 0;
+	bool quote = false;
+	uint32_t keep = 0;   /* bit k: detail k is in */
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		size_t kl = v->m->wlen[v->widx[k]];
+		size_t piece = (dl ? 2 : 0) + kl + 1 + v->vlen[k];
+		if (piece > CSV_DETAILS_MAX - dl)
+			continue;
+		keep |= 1u << k;
+		dl += piece;
+		quote = quote || wh_csv_needs_quotes(v->m->want[v->widx[k]], kl) ||
+			wh_csv_needs_quotes(v->val[k], v->vlen[k]);
+	}
+	size_t need = m->crule_len + host->clen + src->clen + 2 * dl + 3 * 24 + WH_EMIT_TIME_BUFSZ + 64;
+	char *o0 = out_reserve(c, need), *o = o0;
+	o = put_csv_time(c, o, time);
+	*o++ = ',';
+	o = put_mem(o, host->csv, host->clen);
+	o = put_mem(o, m->crule, m->crule_len);
+	char eb[16];
+	const char *es = fmt_i32(eb, v->hd.event_id);
+	o = put_mem(o, es, (size_t)(eb + 15 - es));
+	*o++ = ',';
+	o = put_mem(o, src->csv, src->clen);
+	*o++ = ',';
+	o = put_u64(o, v->hd.offset);
+	*o++ = ',';
+	o = put_u64(o, v->hd.record);
+	*o++ = ',';
+	if (quote)
+		*o++ = '"';
+	bool first = true;
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		if (!(keep & (1u << k)))
+			continue;
+		if (!first)
+			o = PUT(o, "; ");
+		first = false;
+		const char *key = v->m->want[v->widx[k]];
+		size_t kl = v->m->wlen[v->widx[k]];
+		o = quote ? put_dq(o, key, kl) : put_mem(o, key, kl);
+		*o++ = '=';
+		o = quote ? put_dq(o, v->val[k], v->vlen[k]) : put_mem(o, v->val[k], v->vlen[k]);
+	}
+	if (quote)
+		*o++ = '"';
+	*o++ = '\n';
+	c->outlen += (size_t)(o - o0);
+#ifndef NDEBUG
+	check_row(c, time, v, o0, (size_t)(o - o0));
+#endif
+}
+
+/* A record's table rows, the same bytes as table_row gives for its finding. */
+static void table_entry(struct hunt_ctx *c, int64_t time, const struct rec_view *v)
+{
+	struct rule_memo *m = &c->memo[v->hd.rule];
+	if (!m->crule)
+		memo_text(c, m, wh_sigma_rule_at(c->sigma, v->hd.rule));
+	struct iname *host = (struct iname *)v->hd.host;
+	if (!host->csv)
+		iname_forms(c, host);
+	size_t need = sizeof(c->tt_str) + sizeof(host->tab) + m->trule_len + 16 + m->tkeys +
+		      (size_t)v->hd.ndetails * (160 + 4) + 64;
+	char *o0 = out_reserve(c, need), *o = o0;
+	if (!c->tt_made || c->tt_t != time) {
+		/* "%-20.20s  " of the time to the second, or of "-" */
+		char tb[WH_TIME_BUFSZ];
+		const char *ts = time == WH_TIME_NONE ? "-" : wh_time_format(time, 0, tb);
+		size_t tl = strlen(ts) < 20 ? strlen(ts) : 20;
+		memcpy(c->tt_str, ts, tl);
+		memset(c->tt_str + tl, ' ', sizeof(c->tt_str) - tl);
+		c->tt_t = time;
+		c->tt_made = true;
+	}
+	o = put_mem(o, c->tt_str, 22);
+	o = put_mem(o, host->tab, sizeof(host->tab));
+	o = put_mem(o, m->trule, m->trule_len);
+	char eb[16];
+	const char *es = fmt_i32(eb, v->hd.event_id);
+	o = put_mem(o, es, (size_t)(eb + 15 - es));
+	*o++ = '\n';
+	for (uint32_t k = 0; k < v->hd.ndetails; k++) {
+		o = put_mem(o, m->tkey[v->widx[k]], m->tklen[v->widx[k]]);
+		o = put_printable(o, v->val[k], v->vlen[k], 160);
+		*o++ = '\n';
+	}
+	c->outlen += (size_t)(o - o0);
+#ifndef NDEBUG
+	check_row(c, time, v, o0, (size_t)(o - o0));
+#endif
+}
+
 /* Write one timeline entry: a record is made into its finding and printed. */
 static void write_entry(int64_t time, const char *p, size_t len, void *arg)
 {
 	struct hunt_ctx *c = arg;
 	if (len && (uint8_t)p[0] == REC_TEXT) {
-		if (c->mode == OUT_JSON)
-			memcpy(out_reserve(c, len - 1), p + 1, len - 1), c->outlen += len - 1;
-		else
-			fwrite_unlocked(p + 1, 1, len - 1, stdout);
+		memcpy(out_reserve(c, len - 1), p + 1, len - 1);
+		c->outlen += len - 1;
 		return;
 	}
 	struct rec_view v;
 	rec_read(c, p, &v);
-	if (c->mode == OUT_JSON) {
+	if (c->mode == OUT_JSON)
 		json_entry(c, time, &v);
-		return;
-	}
-	struct wh_finding f;
-	struct wh_kv det[MAX_DETAILS + 1];
-	char eid[16];
-	struct wh_evref e;
-	view_finding(c, time, &v, &f, det, eid, &e);
-	if (c->mode == OUT_TABLE)
-		table_row(stdout, &f);
+	else if (c->mode == OUT_CSV)
+		csv_entry(c, time, &v);
 	else
-		csv_row(stdout, &f);
+		table_entry(c, time, &v);
 }
 
 static int on_event(struct wh_event *ev, void *arg)

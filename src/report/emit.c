@@ -145,13 +145,64 @@ void wh_emit_json_str(FILE *out, const char *s, size_t n)
 	fwrite_unlocked(buf, 1, o, out);
 }
 
+bool wh_csv_needs_quotes(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+#if defined(__SSE2__)
+	if (n >= 16) {
+		const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r'),
+			      lf = _mm_set1_epi8('\n');
+		for (;;) {
+			/* the last block overlaps the one before: a check reads only */
+			if (i + 16 > n)
+				i = n - 16;
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, quote)),
+						 _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+			if (_mm_movemask_epi8(m))
+				return true;
+			i += 16;
+			if (i >= n)
+				return false;
+		}
+	}
+#endif
+	for (; i < n; i++)
+		if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r')
+			return true;
+	return false;
+}
+
+size_t wh_csv_quoted(char *dst, const char *s, size_t n)
+{
+	char *o = dst;
+	*o++ = '"';
+	const char *end = s + n;
+	while (s < end) {
+		const char *q = memchr(s, '"', (size_t)(end - s));
+		size_t run = q ? (size_t)(q - s) + 1 : (size_t)(end - s);
+		memcpy(o, s, run);
+		o += run;
+		s += run;
+		if (q)
+			*o++ = '"';
+	}
+	*o++ = '"';
+	return (size_t)(o - dst);
+}
+
+size_t wh_csv_field(char *dst, const char *s, size_t n)
+{
+	if (wh_csv_needs_quotes(s, n))
+		return wh_csv_quoted(dst, s, n);
+	memcpy(dst, s, n);
+	return n;
+}
+
 void wh_emit_csv(FILE *out, const char *s, size_t n)
 {
-	bool quote = false;
-	for (size_t i = 0; i < n && !quote; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-			quote = true;
-	if (!quote) {
+	if (!wh_csv_needs_quotes(s, n)) {
 		fwrite_unlocked(s, 1, n, out);
 		return;
 	}

@@ -6,6 +6,7 @@
 #ifndef WH_EMIT_H
 #define WH_EMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,13 @@ void wh_emit_json_str(FILE *out, const char *s, size_t n);
 size_t wh_json_escape(char *dst, const char *s, size_t n);
 /* A CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. */
 void wh_emit_csv(FILE *out, const char *s, size_t n);
+/* The same into dst, which must have room for 2 * n + 2 bytes; returns the
+ * bytes written. */
+size_t wh_csv_field(char *dst, const char *s, size_t n);
+/* Whether a CSV field of these bytes is quoted; and the quoted form
+ * (quotes doubled) into dst (room for 2 * n + 2). */
+bool wh_csv_needs_quotes(const char *s, size_t n);
+size_t wh_csv_quoted(char *dst, const char *s, size_t n);
 /* Print a time as RFC 3339 UTC with 3, 6 or 9 fraction digits (as many as it
  * has), or "-" when unknown. */
 void wh_emit_time(FILE *out, int64_t ns);
