@@ -566,6 +566,63 @@ static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, stru
 	return ng;
 }
 
+/*
+ * Literals each of which alone makes x hold (a literal leaf, an OR's
+ * literal children, recursively), for negative checks: a unit that is an
+ * AND with a child NOT x cannot hold when one of them is in the event, so
+ * the marks say no before the unit is evaluated. "Image not ending with
+ * .exe, .com ..." or "not Image contains \\" have no literal to wait for
+ * and were evaluated on every process start; now a look at six marks
+ * skips them. The marks are the ones the evaluation reads, so the answer is
+ * the same.
+ */
+#define SG_NEG_GROUP 0x80000000u   /* in a unit's checks: a negative group */
+#define SG_MAX_NEG 64
+
+static void sufficient_set(const struct sg_node *x, struct trig_set *out)
+{
+	switch (x->op) {
+	case SG_N_LEAF:
+		if (is_scanned(x->leaf) && out->n < SG_MAX_NEG) {
+			WH_GROW(out->v, out->n + 1, out->cap);
+			out->v[out->n++] = x->leaf->id;
+		}
+		return;
+	case SG_N_OR:
+		for (uint32_t i = 0; i < x->n; i++)
+			if (x->kids[i]->op == SG_N_LEAF || x->kids[i]->op == SG_N_OR ||
+			    (x->kids[i]->op == SG_N_AND && x->kids[i]->n == 1))
+				sufficient_set(x->kids[i], out);
+		return;
+	case SG_N_AND:
+		if (x->n == 1)
+			sufficient_set(x->kids[0], out);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Append the negative groups of n's top-level AND (see sufficient_set). */
+static void negative_groups(const struct sg_node *n, struct sg_unit *un, struct trig_set *tmp)
+{
+	if (n->op == SG_N_AND) {
+		for (uint32_t i = 0; i < n->n; i++)
+			negative_groups(n->kids[i], un, tmp);
+		return;
+	}
+	if (n->op != SG_N_NOT)
+		return;
+	tmp->n = 0;
+	sufficient_set(n->kids[0], tmp);
+	if (!tmp->n)
+		return;
+	un->checks = wh_xreallocarray(un->checks, un->nchecks + tmp->n + 1, sizeof(uint32_t));
+	un->checks[un->nchecks++] = tmp->n | SG_NEG_GROUP;
+	memcpy(un->checks + un->nchecks, tmp->v, tmp->n * sizeof(uint32_t));
+	un->nchecks += tmp->n;
+}
+
 /* EventID values of which one must hold for n to hold (same logic, EventID leaves only). */
 static bool eventid_set(struct wh_sigma *s, uint32_t eid_field, const struct sg_node *n, struct trig_set *out)
 {
@@ -1567,6 +1624,7 @@ int wh_sigma_compile(struct wh_sigma *s)
 			memcpy(un->checks + un->nchecks, groups[g].v, groups[g].n * sizeof(uint32_t));
 			un->nchecks += groups[g].n;
 		}
+		negative_groups(un->expr, un, &ts);
 		if (ng == 0) {
 			un->always = true;
 			s->stats.always++;
@@ -1844,10 +1902,10 @@ static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
 	const uint32_t *checks = s->prog + un->off;
 	for (uint32_t i = 0; i < un->nchecks;) {
-		uint32_t n = checks[i++], k;
+		uint32_t w = checks[i++], n = w & ~SG_NEG_GROUP, k;
 		for (k = 0; k < n && s->leaf_epoch[checks[i + k]] != s->tick; k++)
 			;
-		if (k == n)
+		if ((w & SG_NEG_GROUP) ? k < n : k == n)
 			return false;
 		i += n;
 	}
