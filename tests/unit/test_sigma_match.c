@@ -498,7 +498,7 @@ static void test_negative_checks(void **st)
 {
 	(void)st;
 	struct wh_sigma *s = load(RULE("n1", "  ext:\n    Image|endswith: ['.exe', '.com']\n"
-					     "  cond:\n    Image|contains: ':\\Windows\\Installer\\'\n    Image|endswith: '.tmp'\n"
+					     "  cond:\n    ParentImage|contains: ':\\Windows\\Installer\\'\n    Image|endswith: '.tmp'\n"
 					     "  condition: not ext and not cond") "---\n"
 				  RULE("n2", "  sel:\n    CommandLine|contains: 'evil'\n  filter:\n    User: 'SYSTEM'\n"
 					     "  condition: sel and not filter"));
@@ -511,7 +511,7 @@ static void test_negative_checks(void **st)
 	assert_true(hit(&h, "n1"));
 	h = run(s, PROC("Image", "C:\\Users\\a\\x.tmp"));   /* half of cond: still a hit */
 	assert_true(hit(&h, "n1"));
-	h = run(s, PROC("Image", "C:\\Windows\\Installer\\x.tmp"));
+	h = run(s, PROC("Image", "C:\\Users\\a\\x.tmp", "ParentImage", "C:\\Windows\\Installer\\p.exe"));
 	assert_false(hit(&h, "n1"));
 	h = run(s, PROC("CommandLine", "no image here"));     /* the field absent */
 	assert_true(hit(&h, "n1"));
@@ -550,6 +550,39 @@ static void test_anchor_only_field(void **st)
 	wh_sigma_free(s);
 }
 
+/* A unit with no literal to wait for whose leaves all look at one field is
+ * decided once per memo entry of the field's value: the same hits as
+ * evaluating it on every event, on values seen again, with the field
+ * absent, and with the field twice in one event. */
+static void test_folded_units(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("f1", "  sel:\n    CommandLine|re: 'a.c'\n  condition: sel") "---\n"
+				  RULE("f2", "  sel:\n    CommandLine|re: 'a.c'\n  condition: not sel") "---\n"
+				  RULE("f3", "  sel:\n    CommandLine|contains: 'mimikatz'\n  condition: sel"));
+	assert_true(s->stats.always >= 2);
+	for (int round = 0; round < 3; round++) {
+		struct hits h = run(s, PROC("CommandLine", "x abc x"));
+		assert_true(hit(&h, "f1"));
+		assert_false(hit(&h, "f2"));
+		h = run(s, PROC("CommandLine", "zzz"));
+		assert_false(hit(&h, "f1"));
+		assert_true(hit(&h, "f2"));
+		h = run(s, PROC("Image", "C:\\x.exe"));     /* no CommandLine: not sel holds */
+		assert_false(hit(&h, "f1"));
+		assert_true(hit(&h, "f2"));
+		h = run(s, PROC("CommandLine", "zzz", "CommandLine", "aXc"));   /* one of two values */
+		assert_true(hit(&h, "f1"));
+		assert_false(hit(&h, "f2"));
+	}
+	/* once the values are known, the unit is not evaluated for them */
+	uint64_t before = s->stats.evaluated;
+	struct hits h = run(s, PROC("CommandLine", "zzz"));
+	assert_true(hit(&h, "f2"));
+	assert_int_equal(s->stats.evaluated - before, 1);   /* f2, which holds; f1 not at all */
+	wh_sigma_free(s);
+}
+
 int main(void)
 {
 	wh_arena_init(&evarena, 4096, 0);
@@ -569,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_regex_prefilter),
 		cmocka_unit_test(test_negative_checks),
 		cmocka_unit_test(test_anchor_only_field),
+		cmocka_unit_test(test_folded_units),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	wh_event_release(&evbuf);

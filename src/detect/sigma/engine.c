@@ -184,6 +184,7 @@ struct sg_memo {
 	uint32_t used;           /* memo_clock when last found or stored */
 	uint32_t gen;            /* given when stored, never twice: names the value (see sg_lres) */
 	uint32_t kw;             /* the keyword database (kwid) whose leaves in the value it holds too; 0: none */
+	bool folded;             /* the field's fold units were decided for the value (fold_units) */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
 };
 
@@ -294,6 +295,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	}
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		struct sg_fielddb *d = s->fields[i].db;
+		free(s->fields[i].fold);
 		if (!d)
 			continue;
 		fielddb_release(d);
@@ -356,6 +358,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->lit_pool);
 	free(s->rule_hit);
 	free(s->uhot);
+	free(s->field_fold);
 	free(s->prog);
 	if (s->memo)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
@@ -1371,6 +1374,25 @@ static void lit_nodes(struct wh_sigma *s, struct sg_node *n)
 		lit_nodes(s, n->kids[i]);
 }
 
+/* Does every leaf of n look at one field's value alone (no keywords, no
+ * reference to another field)? *f gets the field. */
+static bool single_field(const struct sg_node *n, uint32_t *f)
+{
+	if (n->op == SG_N_LEAF || n->op == SG_N_LIT) {
+		const struct sg_leaf *l = n->leaf;
+		if (l->keyword || l->field == SG_KEYWORD || l->kind == SG_K_FIELDREF || (*f != SG_NONE && *f != l->field))
+			return false;
+		*f = l->field;
+		return true;
+	}
+	if (n->op == SG_N_TRUE || n->op == SG_N_FALSE)
+		return true;
+	for (uint32_t i = 0; i < n->n; i++)
+		if (!single_field(n->kids[i], f))
+			return false;
+	return true;
+}
+
 enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE };
 
 /* Append a tree to prog (see struct sg_uhot). An OR the scan marks keeps
@@ -1689,6 +1711,16 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	s->lres = wh_xcalloc(SG_LRES_SLOTS, sizeof(*s->lres));
 	s->field_gen = wh_xcalloc(s->nfields + 1, sizeof(*s->field_gen));
+	s->field_fold = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		uint32_t f = SG_NONE;
+		if (!s->units[u].always || !single_field(s->units[u].expr, &f) || f == SG_NONE || !s->fields[f].scanned)
+			continue;
+		struct sg_field *fd = &s->fields[f];
+		fd->fold = wh_xreallocarray(fd->fold, fd->nfold + 1, sizeof(uint32_t));
+		fd->fold[fd->nfold++] = u;
+		s->uhot[u].single = f + 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
@@ -2384,7 +2416,7 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	if (nl > SG_MEMO_MAX_LEAVES || no + nt > SG_MEMO_MAX_EFFECTS)
 		return false;
 	uint32_t voff = (n + 3) & ~3u;
-	uint32_t need = voff + (nl + no + nt) * (uint32_t)sizeof(uint32_t);
+	uint32_t need = voff + (nl + no + nt + s->fields[scan].nfold) * (uint32_t)sizeof(uint32_t);
 	if (need > m->cap) {
 		uint32_t cap = need < 64 ? 64 : need;
 		if (s->memo_bytes - m->cap + cap > SG_MEMO_BUDGET)
@@ -2426,7 +2458,38 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	m->nleaves = nl;
 	m->nors = no;
 	m->ntrig = nt;
+	m->folded = false;
 	return true;
+}
+
+/*
+ * Units with no literal to wait for whose every leaf looks at one field's
+ * value (a regular expression on CommandLine) are a function of that value:
+ * they are evaluated once when the value gets its memo entry, and those that
+ * hold join the entry's units, so that in later events they are evaluated
+ * only when they hold instead of on every event (four of the seven rules
+ * that ran on every process start). Only when the field has one value in
+ * the event: the entry is for that value alone.
+ */
+static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
+{
+	const struct sg_field *fd = &s->fields[f];
+	if (!fd->nfold || s->fvals[s->field_head[f] - 1].next)
+		return;
+	uint32_t *t = (uint32_t *)(m->data + ((m->vlen + 3) & ~3u)) + m->nleaves + m->nors + m->ntrig;
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < fd->nfold; k++) {
+		uint32_t u = fd->fold[k];
+		const struct sg_uhot *un = &s->uhot[u];
+		s->stats.evaluated++;
+		if (eval(s, s->prog + un->off + un->nchecks)) {
+			t[n++] = u;
+			add_cand(s, u);
+		}
+	}
+	m->ntrig += n;
+	m->folded = true;
+	s->field_fold[f] = s->epoch;
 }
 
 /* Set what a remembered value sets (see memo_store). */
@@ -2497,6 +2560,8 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 				m->used = ++s->memo_clock;
 				s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 				replay(s, m);
+				if (m->folded && !s->fvals[s->field_head[scan] - 1].next)
+					s->field_fold[scan] = s->epoch;
 				if (m->kw && m->kw == s->cur_view->kwid)
 					s->kwdone[p->idx] = 1;
 				return;
@@ -2538,6 +2603,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 	if (m && memo_store(s, m, h, scan, v, n, kw)) {
 		s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 		replay(s, m);
+		fold_units(s, m, scan);
 		return;
 	}
 	for (uint32_t k = 0; k < s->nrec; k++)
@@ -2558,6 +2624,7 @@ static void new_epoch(struct wh_sigma *s)
 		/* after 4 billion events: start the stamps again */
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->field_gen, 0, (s->nfields + 1) * sizeof(*s->field_gen));
+		memset(s->field_fold, 0, (s->nfields + 1) * sizeof(uint32_t));
 		s->ip_epoch = 0;
 		s->epoch = 1;
 	}
@@ -2629,8 +2696,12 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		scan_value(s, &s->pend[i]);
 	if (view->kwid)
 		scan_keywords(s, view->kwdb, ev);
-	for (uint32_t i = 0; i < view->nalways; i++)
-		add_cand(s, view->always[i]);
+	for (uint32_t i = 0; i < view->nalways; i++) {
+		uint32_t u = view->always[i], f = s->uhot[u].single;
+		if (f && s->field_fold[f - 1] == s->epoch)
+			continue;   /* decided with its field's value: see fold_units */
+		add_cand(s, u);
+	}
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_uhot *un = &s->uhot[s->cand[i]];
 		if (s->rule_hit[un->rule] == s->tick || (un->nchecks && !checks_pass(s, un)))
