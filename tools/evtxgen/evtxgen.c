@@ -4,6 +4,7 @@
  *
  *   evtxgen [-k KIND] [-n RECORDS | -m MIB] [-s SEED] [--no-dep-ids] [--plain]
  *           [--no-odd] [--damage CHUNK:WHAT[,WHAT]]... [--dirty] OUT.evtx
+ *   evtxgen --from-jsonl IN.jsonl [--no-dep-ids] [--plain] OUT.evtx
  *
  * KIND: sysmon (process create, network connect, file create), security
  * (4624 logon, 4688 process create, 4672 special privileges), mixed (both),
@@ -11,9 +12,14 @@
  * a classic event with an array and a NULL value, a nested BinXML value,
  * every value type, and two shapes libevtx cannot read, which --no-odd
  * leaves out). WHAT: bad-magic, bad-crc, slack, bad-record.
+ * --from-jsonl writes each line of flat Sysmon JSON (what
+ * bench/hunt/gen-sysmon.py writes) as the Sysmon record it stands for, so
+ * the same events can be read both ways; bad lines are reported with their
+ * number and skipped ("-" reads standard input).
  * The output is the same for the same arguments.
  */
 #include "evtxw.h"
+#include "jsonl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -691,11 +697,352 @@ static int one(struct gen *g, enum kind k, uint64_t i)
 	return -1;
 }
 
+/* ---- --from-jsonl: flat Sysmon JSON lines as EVTX records ----
+ *
+ * Each line becomes the record Sysmon would have written for it, so that
+ * the same events can be read, and hunted, both as JSON lines and as EVTX.
+ * EventID, Computer, Channel, Provider_Name and EventRecordID go to
+ * <System>; every other field, UtcTime and RuleName included (they are
+ * EventData in real Sysmon events), becomes a <Data Name="..."> in the
+ * line's order, its value a string as Sysmon writes them (numbers keep
+ * their JSON text; null is a NULL substitution, so no field, as the JSON
+ * reader gives none). The System values a line lacks are what Sysmon puts
+ * there: version by event id, level 4, task = event id, keywords
+ * 0x8000000000000000, TimeCreated from UtcTime, the service's process and
+ * a thread, SYSTEM's SID. One template per distinct (provider, event id,
+ * field names), reused within each chunk as Windows does. */
+
+#define JL_LINE_CAP (1u << 20)   /* longer lines are reported and skipped */
+#define JL_MAX_SHAPES 4096        /* distinct templates kept */
+
+struct shape {
+	uint64_t hash;
+	char *key;                /* provider\0eventid\0name\0name\0...: the names point in here */
+	size_t keylen;
+	struct evtxw_tpl tpl;
+};
+
+struct jl {
+	struct shape *shapes;
+	size_t nshapes;
+	struct evtxw_pool pool;
+	uint64_t time;            /* FILETIME of the last UtcTime read */
+	uint64_t record;          /* of the last line */
+};
+
+static uint64_t fnv(const void *b, size_t n, uint64_t h)
+{
+	const unsigned char *p = b;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Event versions as recent Sysmon releases write them; 5 for the rest. */
+static unsigned sysmon_version(unsigned id)
+{
+	static const unsigned char v[] = { 0, 5, 5, 5, 3, 3, 4, 3, 2, 2, 3, 2, 2, 2, 2, 2, 3, 1, 1, 3, 3, 3, 5 };
+	return id < sizeof(v) ? v[id] : 5;
+}
+
+/* "2026-03-02 08:00:00.404" (T for the space, a Z, up to 7 fraction
+ * digits allowed) as a FILETIME; false when it is not such a time. */
+static bool parse_utc(const char *s, uint64_t *ft)
+{
+	unsigned f[6] = { 0 };
+	static const char sep[] = "-- ::";
+	const char *p = s;
+	for (int k = 0; k < 6; k++) {
+		unsigned width = k == 0 ? 4 : 2, v = 0;
+		for (unsigned d = 0; d < width; d++, p++) {
+			if (*p < '0' || *p > '9')
+				return false;
+			v = v * 10 + (unsigned)(*p - '0');
+		}
+		f[k] = v;
+		if (k < 5) {
+			if (*p != sep[k] && !(k == 2 && *p == 'T'))
+				return false;
+			p++;
+		}
+	}
+	uint64_t frac = 0;
+	unsigned digits = 0;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (digits < 7) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				digits++;
+			}
+		if (!digits)
+			return false;
+	}
+	for (; digits < 7; digits++)
+		frac *= 10;
+	if (*p == 'Z')
+		p++;
+	if (*p || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 || f[0] < 1601)
+		return false;
+	/* days from civil, counted from 1970-01-01 */
+	int64_t y = (int64_t)f[0] - (f[1] <= 2), era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400, mp = (f[1] + 9) % 12;
+	int64_t doy = (153 * mp + 2) / 5 + f[2] - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	int64_t secs = days * 86400 + f[3] * 3600 + f[4] * 60 + f[5] + 11644473600LL;
+	*ft = (uint64_t)secs * 10000000u + frac;
+	return true;
+}
+
+/* An unsigned decimal (JSON number or string of digits) up to max. */
+static bool jl_uint(const struct jsonl_field *f, uint64_t max, uint64_t *v)
+{
+	const char *s = f->val;
+	if ((f->kind != JSONL_NUMBER && f->kind != JSONL_STRING) || !*s)
+		return false;
+	uint64_t x = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return true;
+}
+
+static const char sysmon_provider[] = "Microsoft-Windows-Sysmon";
+enum { SYS_EVENTID, SYS_COMPUTER, SYS_CHANNEL, SYS_PROVIDER, SYS_RECORD, NSYS };
+static const char *const sys_keys[NSYS] = { "EventID", "Computer", "Channel", "Provider_Name", "EventRecordID" };
+
+/* The template for this line's shape, made at its first use; NULL when
+ * the table is full. */
+static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, const struct jsonl_field *data,
+			      size_t nd)
+{
+	char idtext[8];
+	snprintf(idtext, sizeof(idtext), "%u", id);
+	size_t len = strlen(provider) + 1 + strlen(idtext) + 1;
+	for (size_t i = 0; i < nd; i++)
+		len += strlen(data[i].key) + 1;
+	uint64_t h = fnv(provider, strlen(provider) + 1, 0xcbf29ce484222325ULL);
+	h = fnv(idtext, strlen(idtext) + 1, h);
+	for (size_t i = 0; i < nd; i++)
+		h = fnv(data[i].key, strlen(data[i].key) + 1, h);
+	for (size_t i = 0; i < j->nshapes; i++) {
+		const struct shape *s = &j->shapes[i];
+		if (s->hash != h || s->keylen != len)
+			continue;
+		const char *k = s->key;
+		bool same = strcmp(k, provider) == 0;
+		k += strlen(k) + 1;
+		same = same && strcmp(k, idtext) == 0;
+		for (size_t d = 0; same && d < nd; d++) {
+			k += strlen(k) + 1;
+			same = strcmp(k, data[d].key) == 0;
+		}
+		if (same)
+			return &j->shapes[i];
+	}
+	if (j->nshapes == JL_MAX_SHAPES)
+		return NULL;
+	if (!j->shapes) {
+		j->shapes = calloc(JL_MAX_SHAPES, sizeof(*j->shapes));
+		if (!j->shapes)
+			abort();
+	}
+	struct shape *s = &j->shapes[j->nshapes];
+	s->hash = h;
+	s->keylen = len;
+	s->key = malloc(len);
+	if (!s->key)
+		abort();
+	char *k = s->key;
+	const char *names[JSONL_MAX_FIELDS];
+	size_t n = strlen(provider) + 1;
+	memcpy(k, provider, n);
+	const char *prov = k;
+	k += n;
+	n = strlen(idtext) + 1;
+	memcpy(k, idtext, n);
+	k += n;
+	for (size_t i = 0; i < nd; i++) {
+		n = strlen(data[i].key) + 1;
+		memcpy(k, data[i].key, n);
+		names[i] = k;
+		k += n;
+	}
+	char guid[48];
+	snprintf(guid, sizeof(guid), "{B2000000-0000-0000-0000-%012zX}", j->nshapes + 1);
+	tpl_init(&s->tpl, 0x5e000000u + (uint32_t)j->nshapes, guid);
+	event_open(&s->tpl, prov, strcmp(prov, sysmon_provider) == 0 ? sysmon_guid : NULL);
+	tpl_open(&s->tpl, "EventData");
+	for (size_t i = 0; i < nd; i++)
+		tpl_data(&s->tpl, names[i], (uint16_t)(SYS_SUBS + i), 0x01);
+	tpl_close(&s->tpl);
+	tpl_close(&s->tpl);
+	j->nshapes++;
+	return s;
+}
+
+/* One line as one record: 1 written, 0 skipped (reported), -1 no room. */
+static int jl_line(struct jl *j, struct evtxw *w, const char *in, uint64_t lineno, const char *line, size_t len,
+		   char *scratch, struct jsonl_field *f)
+{
+	const char *err;
+	size_t at;
+	int nf = jsonl_parse(line, len, scratch, f, &err, &at);
+	if (nf < 0) {
+		fprintf(stderr, "evtxgen: %s: line %llu: %s (at byte %zu)\n", in, (unsigned long long)lineno, err, at + 1);
+		return 0;
+	}
+	const struct jsonl_field *sys[NSYS] = { NULL };
+	struct jsonl_field data[JSONL_MAX_FIELDS];
+	size_t nd = 0;
+	for (int i = 0; i < nf; i++) {
+		int k;
+		for (k = 0; k < NSYS && strcmp(f[i].key, sys_keys[k]) != 0; k++)
+			;
+		if (k == NSYS) {
+			data[nd++] = f[i];
+			continue;
+		}
+		if (sys[k]) {
+			fprintf(stderr, "evtxgen: %s: line %llu: %s given twice\n", in, (unsigned long long)lineno, sys_keys[k]);
+			return 0;
+		}
+		sys[k] = &f[i];
+	}
+	uint64_t id, record = j->record + 1;
+	if (!sys[SYS_EVENTID] || !jl_uint(sys[SYS_EVENTID], 65535, &id)) {
+		fprintf(stderr, "evtxgen: %s: line %llu: no EventID from 0 to 65535\n", in, (unsigned long long)lineno);
+		return 0;
+	}
+	if (sys[SYS_RECORD] && sys[SYS_RECORD]->kind != JSONL_NULL && !jl_uint(sys[SYS_RECORD], UINT64_MAX, &record)) {
+		fprintf(stderr, "evtxgen: %s: line %llu: EventRecordID is not an unsigned number\n", in,
+			(unsigned long long)lineno);
+		return 0;
+	}
+	for (size_t i = 0; i < nd; i++)
+		if (strcmp(data[i].key, "UtcTime") == 0 && data[i].kind == JSONL_STRING)
+			parse_utc(data[i].val, &j->time);   /* else the time of the line before */
+	const struct jsonl_field *pf = sys[SYS_PROVIDER];
+	const char *provider = pf && pf->kind != JSONL_NULL && *pf->val ? pf->val : sysmon_provider;
+	struct shape *s = shape_of(j, provider, (unsigned)id, data, nd);
+	if (!s) {
+		fprintf(stderr, "evtxgen: %s: line %llu: more than %d shapes of event\n", in, (unsigned long long)lineno,
+			JL_MAX_SHAPES);
+		return 0;
+	}
+	j->record = record;
+	struct evtxw_pool *p = &j->pool;
+	struct evtxw_val v[SYS_SUBS + JSONL_MAX_FIELDS];
+	const char *host = sys[SYS_COMPUTER] && sys[SYS_COMPUTER]->kind != JSONL_NULL ? sys[SYS_COMPUTER]->val : NULL;
+	const char *chan = sys[SYS_CHANNEL] && sys[SYS_CHANNEL]->kind != JSONL_NULL ? sys[SYS_CHANNEL]->val : NULL;
+	/* The Sysmon service keeps its process id on a host; threads vary. */
+	uint64_t hh = fnv(host ? host : "", host ? strlen(host) : 0, 0xcbf29ce484222325ULL);
+	bool sysmon = strcmp(provider, sysmon_provider) == 0;
+	v[0] = val_u(p, 0x04, 4);
+	v[1] = val_u(p, 0x04, 0);
+	v[2] = val_u(p, 0x06, sysmon ? id : 0);
+	v[3] = val_u(p, 0x06, id);
+	v[4] = val_u(p, 0x04, sysmon ? sysmon_version((unsigned)id) : 0);
+	v[5] = val_u(p, 0x15, sysmon ? 0x8000000000000000ULL : 0);
+	v[6] = val_u(p, 0x11, j->time);
+	v[7] = val_null();
+	v[8] = val_u(p, 0x08, 1000 + hh % 8000);
+	v[9] = val_u(p, 0x08, 4 * (1 + fnv(&record, sizeof(record), hh) % 4000));
+	v[10] = val_u(p, 0x0a, record);
+	v[11] = val_null();
+	v[12] = val_sid(p, "S-1-5-18");
+	v[13] = val_null();
+	v[14] = chan ? val_str(p, chan) : val_null();
+	v[15] = host ? val_str(p, host) : val_null();
+	for (size_t i = 0; i < nd; i++)
+		v[SYS_SUBS + i] = data[i].kind == JSONL_NULL ? val_null() : val_str(p, data[i].val);
+	int rc = evtxw_record(w, &s->tpl, v, SYS_SUBS + nd, j->time);
+	evtxw_pool_reset(p);
+	if (rc < 0) {
+		fprintf(stderr, "evtxgen: %s: line %llu: the record does not fit a 64 KiB chunk\n", in,
+			(unsigned long long)lineno);
+		return 0;
+	}
+	return 1;
+}
+
+/* Every line of `in` ("-": standard input) through jl_line; 0, or 1 when
+ * the input cannot be read. */
+static int from_jsonl(const char *in, struct evtxw *w)
+{
+	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
+	if (!f) {
+		fprintf(stderr, "evtxgen: cannot read '%s': %s\n", in, strerror(errno));
+		return 1;
+	}
+	struct jl j;
+	memset(&j, 0, sizeof(j));
+	j.time = 133590240000000000ULL;   /* 2024-05-01T08:00:00Z until a UtcTime says otherwise */
+	char *line = malloc(JL_LINE_CAP + 1), *scratch = malloc(JL_LINE_CAP + 1);
+	struct jsonl_field *fields = malloc(JSONL_MAX_FIELDS * sizeof(*fields));
+	if (!line || !scratch || !fields)
+		abort();
+	uint64_t lineno = 0, written = 0, bad = 0;
+	int c = 0;
+	while (c != EOF) {
+		size_t len = 0;
+		bool long_line = false;
+		while ((c = getc(f)) != EOF && c != '\n') {
+			if (len < JL_LINE_CAP)
+				line[len++] = (char)c;
+			else
+				long_line = true;
+		}
+		if (c == EOF && len == 0 && !long_line)
+			break;
+		lineno++;
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			memmove(line, line + 3, len - 3);   /* a byte order mark */
+			len -= 3;
+		}
+		if (long_line) {
+			fprintf(stderr, "evtxgen: %s: line %llu: longer than %u bytes\n", in, (unsigned long long)lineno,
+				JL_LINE_CAP);
+			bad++;
+			continue;
+		}
+		size_t k = 0;
+		while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+			k++;
+		if (k == len)
+			continue;   /* blank */
+		if (jl_line(&j, w, in, lineno, line, len, scratch, fields) == 1)
+			written++;
+		else
+			bad++;
+	}
+	int rc = ferror(f) ? 1 : 0;
+	if (rc)
+		fprintf(stderr, "evtxgen: cannot read '%s'\n", in);
+	if (f != stdin)
+		fclose(f);
+	fprintf(stderr, "evtxgen: %s: %llu records written, %llu bad lines skipped, %zu templates\n", in,
+		(unsigned long long)written, (unsigned long long)bad, j.nshapes);
+	for (size_t i = 0; i < j.nshapes; i++) {
+		tpl_release(&j.shapes[i].tpl);
+		free(j.shapes[i].key);
+	}
+	free(j.shapes);
+	evtxw_pool_release(&j.pool);
+	free(line);
+	free(scratch);
+	free(fields);
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: evtxgen [-k sysmon|security|mixed|sample] [-n RECORDS | -m MIB] [-s SEED]\n"
 			"               [--no-dep-ids] [--plain] [--no-odd] [--damage CHUNK:WHAT[,WHAT]]... [--dirty]\n"
 			"               OUT.evtx\n"
+			"       evtxgen --from-jsonl IN.jsonl [--no-dep-ids] [--plain] OUT.evtx\n"
 			"WHAT: bad-magic, bad-crc, slack, bad-record\n");
 	exit(2);
 }
@@ -716,7 +1063,7 @@ int main(int argc, char **argv)
 	uint64_t records = 1000, mib = 0;
 	struct evtxw_opts o = { false, false };
 	bool dirty = false;
-	const char *out = NULL;
+	const char *out = NULL, *jsonl = NULL;
 	unsigned dmg_at[64], dmg[64];
 	size_t ndmg = 0;
 	for (int i = 1; i < argc; i++) {
@@ -737,6 +1084,8 @@ int main(int argc, char **argv)
 			rng ^= num(argv[++i]) * 0x9e3779b97f4a7c15ULL;
 			if (!rng)
 				rng = 1;
+		} else if (strcmp(a, "--from-jsonl") == 0 && i + 1 < argc) {
+			jsonl = argv[++i];
 		} else if (strcmp(a, "--no-dep-ids") == 0) {
 			o.no_dep_ids = true;
 		} else if (strcmp(a, "--no-odd") == 0) {
@@ -784,7 +1133,8 @@ int main(int argc, char **argv)
 	build_tpls(&g.T);
 	g.time = 133590240000000000ULL;   /* 2024-05-01T08:00:00Z */
 	uint64_t limit = mib ? mib << 20 : 0;
-	for (uint64_t i = 0; mib ? (uint64_t)ftell(f) < limit : i < records; i++) {
+	int in_rc = jsonl ? from_jsonl(jsonl, g.w) : 0;
+	for (uint64_t i = 0; !jsonl && (mib ? (uint64_t)ftell(f) < limit : i < records); i++) {
 		if (one(&g, kind, i) < 0) {
 			fprintf(stderr, "evtxgen: a record does not fit a chunk\n");
 			return 1;
@@ -797,5 +1147,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "evtxgen: cannot write '%s'\n", out);
 		return 1;
 	}
-	return 0;
+	return in_rc;
 }
