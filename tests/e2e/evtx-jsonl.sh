@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The same Sysmon events as JSON lines and as EVTX (written from those
-# lines by evtxgen --from-jsonl) read the same: `whitehawk events` gives
+# lines by evtxgen --from-jsonl, in Sysmon's layout with typed values and
+# with --strings in the plain one) read the same: `whitehawk events` gives
 # the same events field by field, and `whitehawk hunt` the same hits. A
 # cross-check of the two readers, and of the EVTX input of bench/hunt.
 #
@@ -40,22 +41,25 @@ fail() { echo "FAIL: $*"; exit 1; }
 # other forms, System fields missing, a non-Sysmon provider, a CRLF end.
 python3 "$src/bench/hunt/gen-sysmon.py" 400 ev.jsonl 11
 cat >>ev.jsonl <<'EOF'
-{"EventID":1,"Computer":"WS-X.corp.example","Channel":"Microsoft-Windows-Sysmon/Operational","Provider_Name":"Microsoft-Windows-Sysmon","EventRecordID":5000,"RuleName":"technique_id=T1059,technique_name=Command and Scripting Interpreter","UtcTime":"2026-03-02 18:00:00.001","Image":"C:\\Users\\j\u00fcrgen\\AppData\\Local\\Temp\\x.exe","CommandLine":"cmd.exe /c \"echo a\tb\" \/q \ud83d\ude00 \ud800 lone \u0000 nul\nnext line","Description":"caf\u00e9 – ünïcode ☃ 😀","Company":"","ParentImage":null,"TerminalSessionId":-1,"IntegrityLevel":1.5e3,"Signed":true,"FileVersion":false}
+{"EventID":1,"Computer":"WS-X.corp.example","Channel":"Microsoft-Windows-Sysmon/Operational","Provider_Name":"Microsoft-Windows-Sysmon","EventRecordID":5000,"RuleName":"technique_id=T1059,technique_name=Command and Scripting Interpreter","UtcTime":"2026-03-02 18:00:00.001","Image":"C:\\Users\\j\u00fcrgen\\AppData\\Local\\Temp\\x.exe","CommandLine":"cmd.exe /c \"echo a\tb\" \/q \ud83d\ude00 \ud800 lone \u0000 nul\nnext line","Description":"caf\u00e9 – ünïcode ☃ 😀","Company":"","ParentImage":null,"TerminalSessionId":-1,"IntegrityLevel":1.5e3,"Signed":true,"FileVersion":false,"ProcessGuid":"{abcdef00-1111-2222-3333-444444444444}","ProcessId":"0012","LogonId":"0X1F","ParentProcessId":4294967296,"Initiated":"True","GrantedAccess":"0x001","LogonGuid":null,"SourcePort":65535,"DestinationPort":"65536"}
 {"EventID":"11","EventRecordID":"5001","UtcTime":"2026-03-02T18:00:01.5Z","Image":"C:\\Windows\\System32\\cmd.exe","TargetFilename":"C:\\Users\\Public\\evil.ps1"}
 {"EventID":4688,"Computer":"DC01.corp.example","Channel":"Security","Provider_Name":"Microsoft-Windows-Security-Auditing","EventRecordID":5002,"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /all","ParentProcessName":"C:\\Windows\\System32\\cmd.exe"}
 {"EventID":3,"Computer":"WS-X.corp.example","Channel":"Microsoft-Windows-Sysmon/Operational","EventRecordID":5003,"UtcTime":"2026-03-02 18:00:02.000","Image":"C:\\Windows\\System32\\rundll32.exe","DestinationIp":"203.0.113.7","DestinationPort":4444,"Initiated":"true"}
 EOF
 printf '{"EventID":22,"Computer":"WS-X.corp.example","EventRecordID":5004,"UtcTime":"2026-03-02 18:00:03.000","QueryName":"x.example"}\r\n' >>ev.jsonl
 lines=$(wc -l <ev.jsonl)
-
-"$gen" --from-jsonl ev.jsonl ev.evtx 2>gen.txt || fail "evtxgen: $(cat gen.txt)"
-grep -q "$lines records written, 0 bad lines skipped" gen.txt || fail "evtxgen: $(cat gen.txt)"
 "$wh" events ev.jsonl >json.txt 2>json.err
-"$wh" events ev.evtx >evtx.txt 2>evtx.err
 grep -q ": $lines events, 0 bad records" json.err || fail "JSON reader: $(cat json.err)"
-grep -q ": $lines events, 0 bad records" evtx.err || fail "EVTX reader: $(cat evtx.err)"
 
-python3 - json.txt evtx.txt <<'EOF' || fail "events differ"
+for form in sysmon strings; do
+opt=(); [ $form = strings ] && opt=(--strings)
+"$gen" --from-jsonl ev.jsonl "${opt[@]}" ev.evtx 2>gen.txt || fail "evtxgen: $(cat gen.txt)"
+grep -q "$lines records written, 0 bad lines skipped" gen.txt || fail "evtxgen: $(cat gen.txt)"
+"$wh" events ev.evtx >evtx.txt 2>evtx.err
+grep -q ": $lines events, 0 bad records" evtx.err || fail "EVTX reader ($form): $(cat evtx.err)"
+
+echo -n "$form: "
+python3 - json.txt evtx.txt <<'EOF' || fail "events differ ($form)"
 import json, sys
 where = {"@format", "@source", "@offset"}
 evtx_only = {"Provider_Guid", "Version", "Level", "Task", "Opcode", "Keywords", "TimeCreated_SystemTime",
@@ -97,7 +101,10 @@ ev = {e["@record"]: e for e in map(json.loads, open(sys.argv[1]))}
 e = ev[5000]
 assert e["Image"] == "C:\\Users\\jürgen\\AppData\\Local\\Temp\\x.exe", e["Image"]
 assert e["CommandLine"] == 'cmd.exe /c "echo a\tb" /q 😀 \ufffd lone \ufffd nul\nnext line', repr(e["CommandLine"])
-assert e["Company"] == "" and "ParentImage" not in e, e
+assert e["Company"] == "" and "ParentImage" not in e and "LogonGuid" not in e, e
+assert (e["ProcessGuid"], e["ProcessId"], e["LogonId"], e["ParentProcessId"]) == (
+    "{abcdef00-1111-2222-3333-444444444444}", "0012", "0X1F", "4294967296"), e
+assert (e["Initiated"], e["GrantedAccess"], e["SourcePort"], e["DestinationPort"]) == ("True", "0x001", "65535", "65536"), e
 assert (e["TerminalSessionId"], e["IntegrityLevel"], e["Signed"], e["FileVersion"]) == ("-1", "1.5e3", "true", "false"), e
 e = ev[5001]
 assert e["Provider_Name"] == "Microsoft-Windows-Sysmon" and e["@timestamp"] == "2026-03-02T18:00:01.500Z", e
@@ -106,6 +113,7 @@ e = ev[5002]
 assert e["Provider_Name"] == "Microsoft-Windows-Security-Auditing" and "Provider_Guid" not in e, e
 assert ev[5004]["QueryName"] == "x.example", ev[5004]
 EOF
+done
 
 # The same hits.
 python3 -c '
@@ -115,7 +123,6 @@ for l in open("ev.jsonl"):
     if all(k in json.loads(l) for k in need):
         sys.stdout.write(l)' >full.jsonl
 [ "$(wc -l <full.jsonl)" -gt 400 ] || fail "the complete lines are missing"
-"$gen" --from-jsonl full.jsonl full.evtx 2>gen.txt || fail "evtxgen: $(cat gen.txt)"
 if [ -d "$src/../shared/data/sigma/rules" ]; then
     s="$src/../shared/data/sigma"
     rules=(--rules "$s/rules" --rules "$s/rules-emerging-threats" --rules "$s/rules-threat-hunting")
@@ -123,8 +130,12 @@ else
     rules=(--rules "$src/rules")
 fi
 "$wh" hunt -q --json "${rules[@]}" full.jsonl >hits-json.txt || fail "hunt on JSON lines"
-"$wh" hunt -q --json "${rules[@]}" full.evtx >hits-evtx.txt || fail "hunt on EVTX"
-python3 - hits-json.txt hits-evtx.txt <<'EOF' || fail "hits differ"
+for form in sysmon strings; do
+opt=(); [ $form = strings ] && opt=(--strings)
+"$gen" --from-jsonl full.jsonl "${opt[@]}" full.evtx 2>gen.txt || fail "evtxgen: $(cat gen.txt)"
+"$wh" hunt -q --json "${rules[@]}" full.evtx >hits-evtx.txt || fail "hunt on EVTX ($form)"
+echo -n "$form: "
+python3 - hits-json.txt hits-evtx.txt <<'EOF' || fail "hits differ ($form)"
 import json, sys
 def load(p):
     out = []
@@ -143,6 +154,7 @@ for h in only_b[:3]: print("only on EVTX:", h[:300])
 print("%d hits on JSON lines, %d on EVTX" % (len(a), len(b)))
 sys.exit(1 if a != b else 0)
 EOF
+done
 
 # Bad lines: reported with their number, skipped; the good ones written.
 printf '%s\n' '{"EventID":1,"Image":"a.exe"}' '{"EventID":1,"Image":{"nested":1}}' '' 'not json' \

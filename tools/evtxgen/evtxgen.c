@@ -4,7 +4,7 @@
  *
  *   evtxgen [-k KIND] [-n RECORDS | -m MIB] [-s SEED] [--no-dep-ids] [--plain]
  *           [--no-odd] [--damage CHUNK:WHAT[,WHAT]]... [--dirty] OUT.evtx
- *   evtxgen --from-jsonl IN.jsonl [--no-dep-ids] [--plain] OUT.evtx
+ *   evtxgen --from-jsonl IN.jsonl [--strings] [--no-dep-ids] [--plain] OUT.evtx
  *
  * KIND: sysmon (process create, network connect, file create), security
  * (4624 logon, 4688 process create, 4672 special privileges), mixed (both),
@@ -15,7 +15,8 @@
  * --from-jsonl writes each line of flat Sysmon JSON (what
  * bench/hunt/gen-sysmon.py writes) as the Sysmon record it stands for, so
  * the same events can be read both ways; bad lines are reported with their
- * number and skipped ("-" reads standard input).
+ * number and skipped ("-" reads standard input). --strings: EventData
+ * inline and every value a string, rather than Sysmon's own layout.
  * The output is the same for the same arguments.
  */
 #include "evtxw.h"
@@ -704,27 +705,46 @@ static int one(struct gen *g, enum kind k, uint64_t i)
  * EventID, Computer, Channel, Provider_Name and EventRecordID go to
  * <System>; every other field, UtcTime and RuleName included (they are
  * EventData in real Sysmon events), becomes a <Data Name="..."> in the
- * line's order, its value a string as Sysmon writes them (numbers keep
- * their JSON text; null is a NULL substitution, so no field, as the JSON
- * reader gives none). The System values a line lacks are what Sysmon puts
+ * line's order; null is a NULL substitution, so no field, as the JSON
+ * reader gives none. The System values a line lacks are what Sysmon puts
  * there: version by event id, level 4, task = event id, keywords
  * 0x8000000000000000, TimeCreated from UtcTime, the service's process and
- * a thread, SYSTEM's SID. One template per distinct (provider, event id,
- * field names), reused within each chunk as Windows does. */
+ * a thread, SYSTEM's SID.
+ *
+ * The layout is Sysmon's (seen in recorded logs): one template for the
+ * Event and its System part per provider, whose last substitution is the
+ * EventData as a nested BinXML value with a template of its own per
+ * (event id, field names, value types); GUIDs, process and thread ids,
+ * LogonId, ports, booleans and GrantedAccess are typed values. A value is
+ * typed only when its text is what a reader renders from that type (a
+ * GUID in upper case, a decimal without leading zeros, 0x and lower-case
+ * hex), so the text read back is the line's; other text stays a string.
+ * --strings writes the plain form instead: EventData inline in one
+ * template per shape, every value a string. Templates are reused within
+ * each chunk, as Windows does. */
 
 #define JL_LINE_CAP (1u << 20)   /* longer lines are reported and skipped */
 #define JL_MAX_SHAPES 4096        /* distinct templates kept */
 
 struct shape {
 	uint64_t hash;
-	char *key;                /* provider\0eventid\0name\0name\0...: the names point in here */
+	char *key;                /* provider\0eventid\0types\0name\0name\0...: the names point in here */
 	size_t keylen;
+	struct evtxw_tpl tpl;     /* EventData (or, with --strings, the whole event) */
+	struct evtxw_tpl *outer;  /* Event and System, of the provider; NULL with --strings */
+};
+
+struct outer {
+	char *provider;
 	struct evtxw_tpl tpl;
 };
 
 struct jl {
+	bool strings;
 	struct shape *shapes;
 	size_t nshapes;
+	struct outer *outers;
+	size_t nouters;
 	struct evtxw_pool pool;
 	uint64_t time;            /* FILETIME of the last UtcTime read */
 	uint64_t record;          /* of the last line */
@@ -743,6 +763,87 @@ static unsigned sysmon_version(unsigned id)
 {
 	static const unsigned char v[] = { 0, 5, 5, 5, 3, 3, 4, 3, 2, 2, 3, 2, 2, 2, 2, 2, 3, 1, 1, 3, 3, 3, 5 };
 	return id < sizeof(v) ? v[id] : 5;
+}
+
+/* The EventData fields Sysmon writes as other than strings. */
+static uint8_t sysmon_type(const char *name)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} t[] = {
+		{ "ProcessGuid", 0x0f }, { "LogonGuid", 0x0f }, { "ParentProcessGuid", 0x0f },
+		{ "SourceProcessGuid", 0x0f }, { "TargetProcessGuid", 0x0f }, { "SourceProcessGUID", 0x0f },
+		{ "TargetProcessGUID", 0x0f }, { "ProcessId", 0x08 }, { "ParentProcessId", 0x08 },
+		{ "TerminalSessionId", 0x08 }, { "SourceProcessId", 0x08 }, { "TargetProcessId", 0x08 },
+		{ "SourceThreadId", 0x08 }, { "NewThreadId", 0x08 }, { "LogonId", 0x15 },
+		{ "SourcePort", 0x06 }, { "DestinationPort", 0x06 }, { "Initiated", 0x0d },
+		{ "SourceIsIpv6", 0x0d }, { "DestinationIsIpv6", 0x0d }, { "IsExecutable", 0x0d },
+		{ "GrantedAccess", 0x14 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].type;
+	return 0x01;
+}
+
+/* Digits of `base` (lower-case for 16) without a leading zero, up to max. */
+static bool canonical_uint(const char *s, unsigned base, uint64_t max, uint64_t *v)
+{
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	uint64_t x = 0;
+	for (; *s; s++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') : base == 16 && *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) : 99;
+		if (d >= base || x > (max - d) / base)
+			return false;
+		x = x * base + d;
+	}
+	*v = x;
+	return true;
+}
+
+static bool canonical_guid(const char *s)
+{
+	static const char form[] = "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}";
+	for (size_t i = 0; i < sizeof(form) - 1; i++) {
+		bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F');
+		if (form[i] == 'X' ? !hex : s[i] != form[i])
+			return false;
+	}
+	return s[sizeof(form) - 1] == '\0';
+}
+
+/* The value of one EventData field, typed when Sysmon types it and the
+ * text is what that type renders as. */
+static struct evtxw_val data_val(struct evtxw_pool *p, const struct jsonl_field *f, bool typed)
+{
+	if (f->kind == JSONL_NULL)
+		return val_null();
+	uint8_t type = typed ? sysmon_type(f->key) : 0x01;
+	const char *s = f->val;
+	uint64_t v;
+	switch (type) {
+	case 0x0f:
+		if (canonical_guid(s))
+			return val_guid(p, s);
+		break;
+	case 0x08:
+	case 0x06:
+		if (canonical_uint(s, 10, type == 0x08 ? UINT32_MAX : UINT16_MAX, &v))
+			return val_u(p, type, v);
+		break;
+	case 0x14:
+	case 0x15:
+		if (s[0] == '0' && s[1] == 'x' && canonical_uint(s + 2, 16, type == 0x14 ? UINT32_MAX : UINT64_MAX, &v))
+			return val_u(p, type, v);
+		break;
+	case 0x0d:
+		if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+			return val_u(p, 0x0d, s[0] == 't');
+		break;
+	}
+	return val_str(p, s);
 }
 
 /* "2026-03-02 08:00:00.404" (T for the space, a Z, up to 7 fraction
@@ -813,18 +914,46 @@ static const char sysmon_provider[] = "Microsoft-Windows-Sysmon";
 enum { SYS_EVENTID, SYS_COMPUTER, SYS_CHANNEL, SYS_PROVIDER, SYS_RECORD, NSYS };
 static const char *const sys_keys[NSYS] = { "EventID", "Computer", "Channel", "Provider_Name", "EventRecordID" };
 
+/* The Event and System template of a provider, made at its first use. */
+static struct evtxw_tpl *outer_of(struct jl *j, const char *provider)
+{
+	for (size_t i = 0; i < j->nouters; i++)
+		if (strcmp(j->outers[i].provider, provider) == 0)
+			return &j->outers[i].tpl;
+	if (j->nouters == JL_MAX_SHAPES)
+		return NULL;
+	if (!j->outers) {
+		j->outers = calloc(JL_MAX_SHAPES, sizeof(*j->outers));
+		if (!j->outers)
+			abort();
+	}
+	struct outer *o = &j->outers[j->nouters];
+	o->provider = strdup(provider);
+	if (!o->provider)
+		abort();
+	char guid[48];
+	snprintf(guid, sizeof(guid), "{B1000000-0000-0000-0000-%012zX}", j->nouters + 1);
+	tpl_init(&o->tpl, 0x5d000000u + (uint32_t)j->nouters, guid);
+	event_open(&o->tpl, o->provider, strcmp(provider, sysmon_provider) == 0 ? sysmon_guid : NULL);
+	tpl_sub(&o->tpl, SYS_SUBS, 0x21, true);
+	tpl_close(&o->tpl);
+	j->nouters++;
+	return &o->tpl;
+}
+
 /* The template for this line's shape, made at its first use; NULL when
- * the table is full. */
+ * the table is full. types[i] is the type of data[i]'s value. */
 static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, const struct jsonl_field *data,
-			      size_t nd)
+			      const uint8_t *types, size_t nd)
 {
 	char idtext[8];
 	snprintf(idtext, sizeof(idtext), "%u", id);
-	size_t len = strlen(provider) + 1 + strlen(idtext) + 1;
+	size_t len = strlen(provider) + 1 + strlen(idtext) + 1 + nd + 1;
 	for (size_t i = 0; i < nd; i++)
 		len += strlen(data[i].key) + 1;
 	uint64_t h = fnv(provider, strlen(provider) + 1, 0xcbf29ce484222325ULL);
 	h = fnv(idtext, strlen(idtext) + 1, h);
+	h = fnv(types, nd, h);
 	for (size_t i = 0; i < nd; i++)
 		h = fnv(data[i].key, strlen(data[i].key) + 1, h);
 	for (size_t i = 0; i < j->nshapes; i++) {
@@ -835,6 +964,9 @@ static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, c
 		bool same = strcmp(k, provider) == 0;
 		k += strlen(k) + 1;
 		same = same && strcmp(k, idtext) == 0;
+		k += strlen(k) + 1;
+		same = same && memcmp(k, types, nd) == 0;
+		k += nd;
 		for (size_t d = 0; same && d < nd; d++) {
 			k += strlen(k) + 1;
 			same = strcmp(k, data[d].key) == 0;
@@ -844,6 +976,9 @@ static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, c
 	}
 	if (j->nshapes == JL_MAX_SHAPES)
 		return NULL;
+	struct evtxw_tpl *outer = j->strings ? NULL : outer_of(j, provider);
+	if (!j->strings && !outer)
+		return NULL;
 	if (!j->shapes) {
 		j->shapes = calloc(JL_MAX_SHAPES, sizeof(*j->shapes));
 		if (!j->shapes)
@@ -852,6 +987,7 @@ static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, c
 	struct shape *s = &j->shapes[j->nshapes];
 	s->hash = h;
 	s->keylen = len;
+	s->outer = outer;
 	s->key = malloc(len);
 	if (!s->key)
 		abort();
@@ -864,6 +1000,9 @@ static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, c
 	n = strlen(idtext) + 1;
 	memcpy(k, idtext, n);
 	k += n;
+	memcpy(k, types, nd);
+	k += nd;
+	*k++ = '\0';
 	for (size_t i = 0; i < nd; i++) {
 		n = strlen(data[i].key) + 1;
 		memcpy(k, data[i].key, n);
@@ -873,17 +1012,22 @@ static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, c
 	char guid[48];
 	snprintf(guid, sizeof(guid), "{B2000000-0000-0000-0000-%012zX}", j->nshapes + 1);
 	tpl_init(&s->tpl, 0x5e000000u + (uint32_t)j->nshapes, guid);
-	event_open(&s->tpl, prov, strcmp(prov, sysmon_provider) == 0 ? sysmon_guid : NULL);
+	uint16_t first = 0;
+	if (j->strings) {
+		event_open(&s->tpl, prov, strcmp(prov, sysmon_provider) == 0 ? sysmon_guid : NULL);
+		first = SYS_SUBS;
+	}
 	tpl_open(&s->tpl, "EventData");
 	for (size_t i = 0; i < nd; i++)
-		tpl_data(&s->tpl, names[i], (uint16_t)(SYS_SUBS + i), 0x01);
+		tpl_data(&s->tpl, names[i], (uint16_t)(first + i), types[i]);
 	tpl_close(&s->tpl);
-	tpl_close(&s->tpl);
+	if (j->strings)
+		tpl_close(&s->tpl);
 	j->nshapes++;
 	return s;
 }
 
-/* One line as one record: 1 written, 0 skipped (reported), -1 no room. */
+/* One line as one record: 1 written, 0 skipped (reported). */
 static int jl_line(struct jl *j, struct evtxw *w, const char *in, uint64_t lineno, const char *line, size_t len,
 		   char *scratch, struct jsonl_field *f)
 {
@@ -926,20 +1070,28 @@ static int jl_line(struct jl *j, struct evtxw *w, const char *in, uint64_t linen
 			parse_utc(data[i].val, &j->time);   /* else the time of the line before */
 	const struct jsonl_field *pf = sys[SYS_PROVIDER];
 	const char *provider = pf && pf->kind != JSONL_NULL && *pf->val ? pf->val : sysmon_provider;
-	struct shape *s = shape_of(j, provider, (unsigned)id, data, nd);
+	bool sysmon = strcmp(provider, sysmon_provider) == 0;
+	struct evtxw_pool *p = &j->pool;
+	struct evtxw_val v[SYS_SUBS + 1 + JSONL_MAX_FIELDS];
+	struct evtxw_val *dv = j->strings ? v + SYS_SUBS : v + SYS_SUBS + 1;
+	uint8_t types[JSONL_MAX_FIELDS] = { 0 };
+	for (size_t i = 0; i < nd; i++) {
+		dv[i] = data_val(p, &data[i], sysmon && !j->strings);
+		/* A NULL takes the type the field has when it is there. */
+		types[i] = dv[i].type ? dv[i].type : sysmon && !j->strings ? sysmon_type(data[i].key) : 0x01;
+	}
+	struct shape *s = shape_of(j, provider, (unsigned)id, data, types, nd);
 	if (!s) {
+		evtxw_pool_reset(p);
 		fprintf(stderr, "evtxgen: %s: line %llu: more than %d shapes of event\n", in, (unsigned long long)lineno,
 			JL_MAX_SHAPES);
 		return 0;
 	}
 	j->record = record;
-	struct evtxw_pool *p = &j->pool;
-	struct evtxw_val v[SYS_SUBS + JSONL_MAX_FIELDS];
 	const char *host = sys[SYS_COMPUTER] && sys[SYS_COMPUTER]->kind != JSONL_NULL ? sys[SYS_COMPUTER]->val : NULL;
 	const char *chan = sys[SYS_CHANNEL] && sys[SYS_CHANNEL]->kind != JSONL_NULL ? sys[SYS_CHANNEL]->val : NULL;
 	/* The Sysmon service keeps its process id on a host; threads vary. */
 	uint64_t hh = fnv(host ? host : "", host ? strlen(host) : 0, 0xcbf29ce484222325ULL);
-	bool sysmon = strcmp(provider, sysmon_provider) == 0;
 	v[0] = val_u(p, 0x04, 4);
 	v[1] = val_u(p, 0x04, 0);
 	v[2] = val_u(p, 0x06, sysmon ? id : 0);
@@ -956,9 +1108,13 @@ static int jl_line(struct jl *j, struct evtxw *w, const char *in, uint64_t linen
 	v[13] = val_null();
 	v[14] = chan ? val_str(p, chan) : val_null();
 	v[15] = host ? val_str(p, host) : val_null();
-	for (size_t i = 0; i < nd; i++)
-		v[SYS_SUBS + i] = data[i].kind == JSONL_NULL ? val_null() : val_str(p, data[i].val);
-	int rc = evtxw_record(w, &s->tpl, v, SYS_SUBS + nd, j->time);
+	int rc;
+	if (j->strings) {
+		rc = evtxw_record(w, &s->tpl, v, SYS_SUBS + nd, j->time);
+	} else {
+		v[SYS_SUBS] = val_nested(&s->tpl, dv, nd);
+		rc = evtxw_record(w, s->outer, v, SYS_SUBS + 1, j->time);
+	}
 	evtxw_pool_reset(p);
 	if (rc < 0) {
 		fprintf(stderr, "evtxgen: %s: line %llu: the record does not fit a 64 KiB chunk\n", in,
@@ -970,7 +1126,7 @@ static int jl_line(struct jl *j, struct evtxw *w, const char *in, uint64_t linen
 
 /* Every line of `in` ("-": standard input) through jl_line; 0, or 1 when
  * the input cannot be read. */
-static int from_jsonl(const char *in, struct evtxw *w)
+static int from_jsonl(const char *in, struct evtxw *w, bool strings)
 {
 	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
 	if (!f) {
@@ -979,6 +1135,7 @@ static int from_jsonl(const char *in, struct evtxw *w)
 	}
 	struct jl j;
 	memset(&j, 0, sizeof(j));
+	j.strings = strings;
 	j.time = 133590240000000000ULL;   /* 2024-05-01T08:00:00Z until a UtcTime says otherwise */
 	char *line = malloc(JL_LINE_CAP + 1), *scratch = malloc(JL_LINE_CAP + 1);
 	struct jsonl_field *fields = malloc(JSONL_MAX_FIELDS * sizeof(*fields));
@@ -1024,12 +1181,17 @@ static int from_jsonl(const char *in, struct evtxw *w)
 	if (f != stdin)
 		fclose(f);
 	fprintf(stderr, "evtxgen: %s: %llu records written, %llu bad lines skipped, %zu templates\n", in,
-		(unsigned long long)written, (unsigned long long)bad, j.nshapes);
+		(unsigned long long)written, (unsigned long long)bad, j.nshapes + j.nouters);
 	for (size_t i = 0; i < j.nshapes; i++) {
 		tpl_release(&j.shapes[i].tpl);
 		free(j.shapes[i].key);
 	}
+	for (size_t i = 0; i < j.nouters; i++) {
+		tpl_release(&j.outers[i].tpl);
+		free(j.outers[i].provider);
+	}
 	free(j.shapes);
+	free(j.outers);
 	evtxw_pool_release(&j.pool);
 	free(line);
 	free(scratch);
@@ -1042,7 +1204,7 @@ static void usage(void)
 	fprintf(stderr, "usage: evtxgen [-k sysmon|security|mixed|sample] [-n RECORDS | -m MIB] [-s SEED]\n"
 			"               [--no-dep-ids] [--plain] [--no-odd] [--damage CHUNK:WHAT[,WHAT]]... [--dirty]\n"
 			"               OUT.evtx\n"
-			"       evtxgen --from-jsonl IN.jsonl [--no-dep-ids] [--plain] OUT.evtx\n"
+			"       evtxgen --from-jsonl IN.jsonl [--strings] [--no-dep-ids] [--plain] OUT.evtx\n"
 			"WHAT: bad-magic, bad-crc, slack, bad-record\n");
 	exit(2);
 }
@@ -1062,7 +1224,7 @@ int main(int argc, char **argv)
 	enum kind kind = K_MIXED;
 	uint64_t records = 1000, mib = 0;
 	struct evtxw_opts o = { false, false };
-	bool dirty = false;
+	bool dirty = false, strings = false;
 	const char *out = NULL, *jsonl = NULL;
 	unsigned dmg_at[64], dmg[64];
 	size_t ndmg = 0;
@@ -1086,6 +1248,8 @@ int main(int argc, char **argv)
 				rng = 1;
 		} else if (strcmp(a, "--from-jsonl") == 0 && i + 1 < argc) {
 			jsonl = argv[++i];
+		} else if (strcmp(a, "--strings") == 0) {
+			strings = true;
 		} else if (strcmp(a, "--no-dep-ids") == 0) {
 			o.no_dep_ids = true;
 		} else if (strcmp(a, "--no-odd") == 0) {
@@ -1133,7 +1297,7 @@ int main(int argc, char **argv)
 	build_tpls(&g.T);
 	g.time = 133590240000000000ULL;   /* 2024-05-01T08:00:00Z */
 	uint64_t limit = mib ? mib << 20 : 0;
-	int in_rc = jsonl ? from_jsonl(jsonl, g.w) : 0;
+	int in_rc = jsonl ? from_jsonl(jsonl, g.w, strings) : 0;
 	for (uint64_t i = 0; !jsonl && (mib ? (uint64_t)ftell(f) < limit : i < records); i++) {
 		if (one(&g, kind, i) < 0) {
 			fprintf(stderr, "evtxgen: a record does not fit a chunk\n");
