@@ -936,6 +936,24 @@ static uint64_t hash_fold(const char *p, size_t n)
 	return mix64(h);
 }
 
+/* The bloom filter's bit for a long literal (at least SG_LONG_LIT bytes):
+ * its length, first 16 and last 8 bytes, folded (paths share their
+ * beginnings). Each place an anchor occurs is
+ * checked against it before the whole literal is hashed: the anchors of
+ * IOC lists (SHA256=) occur in every Hashes value, and hashing 71 bytes
+ * behind each cost more than the rest of the value's matching. */
+_Static_assert(SG_LONG_LIT >= 16, "quick_key reads 16 bytes of a long literal");
+
+static inline uint32_t quick_key(const char *p, size_t len)
+{
+	uint64_t a, b, c;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	memcpy(&c, p + len - 8, 8);
+	return (uint32_t)(mix64(fold8(a) ^ (fold8(b) * 0x9e3779b97f4a7c15ull) ^ (fold8(c) * 0xc2b2ae3d27d4eb4full) ^ len) %
+			  SG_BLOOM_BITS);
+}
+
 /* Take the long CONTAINS and STARTS literals out of lv into the anchor
  * tables of d; returns how many literals are left for Hyperscan itself.
  * *anchor_text gets the text of each anchor (owned by the leaves). */
@@ -1030,7 +1048,7 @@ static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_l
 		d->lbloom = wh_xcalloc(SG_BLOOM_BITS / 64, sizeof(uint64_t));
 		for (uint32_t i = 0; i < d->nlpats; i++) {
 			uint64_t h = hash_fold(d->lpat_text[i], d->lpats[i].len);
-			uint32_t b = (uint32_t)(h >> 40) % SG_BLOOM_BITS;
+			uint32_t b = quick_key(d->lpat_text[i], d->lpats[i].len);
 			d->lbloom[b / 64] |= 1ull << (b % 64);
 			uint32_t k = (uint32_t)h & d->ltab_mask;
 			while (d->ltab[k].leaf)
@@ -1605,7 +1623,8 @@ int wh_sigma_compile(struct wh_sigma *s)
 		h->off = s->nprog;
 		h->nchecks = un->nchecks;
 		WH_GROW(s->prog, s->nprog + un->nchecks, s->prog_cap);
-		memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
+		if (un->nchecks)
+			memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
 		s->nprog += un->nchecks;
 		flatten(s, un->expr);
 	}
@@ -1911,10 +1930,10 @@ static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
 		if (start + len > c->vlen)
 			continue;
 		const char *v = c->v + start;
-		uint64_t h = hash_fold(v, len);
-		uint32_t b = (uint32_t)(h >> 40) % SG_BLOOM_BITS;
+		uint32_t b = quick_key(v, len);
 		if (!((d->lbloom[b / 64] >> (b % 64)) & 1))
 			continue;
+		uint64_t h = hash_fold(v, len);
 		for (uint32_t i = (uint32_t)h & d->ltab_mask; d->ltab[i].leaf; i = (i + 1) & d->ltab_mask) {
 			if (d->ltab[i].hash != h)
 				continue;
