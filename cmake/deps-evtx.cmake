@@ -6,5 +6,5 @@ pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 target_link_libraries(whcore PUBLIC PkgConfig::ISAL)
 
 # evtxgen: our own EVTX writer, for tests, fuzz seeds and benchmarks.
-add_executable(evtxgen tools/evtxgen/evtxgen.c tools/evtxgen/evtxw.c)
+add_executable(evtxgen tools/evtxgen/evtxgen.c tools/evtxgen/evtxw.c tools/evtxgen/jsonl.c)
 target_link_libraries(evtxgen PRIVATE PkgConfig::ZLIB)

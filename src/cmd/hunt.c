@@ -71,6 +71,8 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 #define TIMELINE_MEM WH_HUNT_TIMELINE_MEM
 /* Findings are built in a scratch list, emptied this often. */
 #define SCRATCH_FINDINGS 4096
+/* Hosts and sources remembered in front of their map. */
+#define ICACHE 256
 /* Output gathered before a write. */
 #define OUT_BUF (1u << 20)
 /* csv_row joins a hit's details in a buffer of this cap. */
@@ -90,6 +92,20 @@ struct rule_memo {
 	uint32_t *wlen;
 	uint64_t *whash;
 	uint64_t *dup;             /* per name: the earlier names equal to it but for case */
+	/* The distinct names of want (nname of them, at most 64 + P_COUNT),
+	 * each want's among them (nid), and a table of them by name_hash
+	 * (tslot: a name + 1, 0 empty), with filters on their lengths and
+	 * first bytes: most of an event's fields are none of them, and are
+	 * passed over without hashing their names. */
+	uint32_t nname;
+	uint8_t *nid;
+	const char **nname_s;
+	uint32_t *nname_l;
+	uint64_t *nname_h;
+	uint8_t *tslot;
+	uint32_t tmask;
+	uint64_t lenmask;          /* bit nlen % 64 */
+	uint64_t firstmask[4];     /* bit of the first byte */
 	const char *fid;           /* the finding id: the rule's id, else its title */
 	size_t fidlen;
 	/* Its hits' JSON lines in pieces, made at the first one written:
@@ -127,15 +143,6 @@ struct iname {
 	char tab[26];              /* "%-24.24s  " of it, or of "-" */
 };
 
-/* The current event's field names in a hash table, made at its first hit
- * and used by all of its hits: a finding looks up about 15 names. */
-struct name_tab {
-	uint64_t gen;              /* the event it is for (hunt_ctx.evgen) */
-	uint32_t mask;             /* slots - 1 */
-	uint32_t *slot;            /* field index + 1; 0: empty */
-	size_t cap;
-};
-
 /* The last iname looked up, with the string it was for. */
 struct iname_memo {
 	const char *in;            /* the string as the event had it */
@@ -165,9 +172,9 @@ struct hunt_ctx {
 	size_t nrules;
 	struct wh_arena marena;    /* the memos' name lists */
 	uint64_t evgen;            /* events seen */
-	struct name_tab names;
 	struct wh_intern strings;  /* explanations: few, repeated */
 	struct wh_map inames;      /* hosts and sources: struct iname, in marena */
+	struct iname *icache[ICACHE];   /* some of them, by name_hash */
 	enum out_mode mode;
 	int fail_on;
 	bool failed;               /* a hit at fail_on or above */
@@ -293,47 +300,6 @@ static uint64_t name_hash(const char *s, size_t n)
 	return h ^ (h >> 29);
 }
 
-static void names_build(struct hunt_ctx *c, const struct wh_event *ev)
-{
-	struct name_tab *t = &c->names;
-	size_t want = 32;
-	while (want < 2 * (size_t)ev->nfields)   /* nfields <= WH_EVENT_MAX_FIELDS: bounded */
-		want *= 2;
-	if (want > t->cap) {
-		free(t->slot);
-		t->slot = wh_xmalloc(want * sizeof(*t->slot));
-		t->cap = want;
-	}
-	t->mask = (uint32_t)want - 1;
-	memset(t->slot, 0, want * sizeof(*t->slot));
-	for (uint32_t i = 0; i < ev->nfields; i++) {
-		const struct wh_field *fl = &ev->fields[i];
-		uint32_t k = (uint32_t)name_hash(fl->name, fl->nlen) & t->mask;
-		bool dup = false;
-		for (; t->slot[k]; k = (k + 1) & t->mask) {
-			const struct wh_field *o = &ev->fields[t->slot[k] - 1];
-			if (o->nlen == fl->nlen && memcmp(o->name, fl->name, fl->nlen) == 0) {
-				dup = true;   /* the first field of a name is the one shown */
-				break;
-			}
-		}
-		if (!dup)
-			t->slot[k] = i + 1;
-	}
-	t->gen = c->evgen;
-}
-
-static inline __attribute__((always_inline)) const struct wh_field *
-names_get(const struct name_tab *t, const struct wh_event *ev, const char *name, uint32_t len, uint64_t hash)
-{
-	for (uint32_t k = (uint32_t)hash & t->mask; t->slot[k]; k = (k + 1) & t->mask) {
-		const struct wh_field *o = &ev->fields[t->slot[k] - 1];
-		if (o->nlen == len && memcmp(o->name, name, len) == 0)
-			return o;
-	}
-	return NULL;
-}
-
 /* Make the memo's name lists. */
 static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_sigma_rule *r)
 {
@@ -352,6 +318,13 @@ static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_
 	m->wlen = wh_arena_alloc(&c->marena, nall * sizeof(*m->wlen));
 	m->whash = wh_arena_alloc(&c->marena, nall * sizeof(*m->whash));
 	m->dup = wh_arena_alloc(&c->marena, nall * sizeof(*m->dup));
+	m->nid = wh_arena_alloc(&c->marena, nall);
+	m->nname_s = wh_arena_alloc(&c->marena, nall * sizeof(*m->nname_s));
+	m->nname_l = wh_arena_alloc(&c->marena, nall * sizeof(*m->nname_l));
+	m->nname_h = wh_arena_alloc(&c->marena, nall * sizeof(*m->nname_h));
+	m->nname = 0;
+	m->lenmask = 0;
+	memset(m->firstmask, 0, sizeof(m->firstmask));
 	for (size_t w = 0; w < nall; w++) {
 		m->want[w] = w < (size_t)nw ? want[w] : proc_names[w - (size_t)nw];
 		m->wlen[w] = (uint32_t)strlen(m->want[w]);
@@ -360,6 +333,30 @@ static void memo_names(struct hunt_ctx *c, struct rule_memo *m, const struct wh_
 		for (size_t k = 0; k < w && w < (size_t)nw; k++)
 			if (strcasecmp(m->want[k], m->want[w]) == 0)
 				m->dup[w] |= 1ull << k;
+		uint32_t id = 0;
+		while (id < m->nname && strcmp(m->nname_s[id], m->want[w]) != 0)
+			id++;
+		if (id == m->nname) {
+			m->nname_s[id] = m->want[w];
+			m->nname_l[id] = m->wlen[w];
+			m->nname_h[id] = m->whash[w];
+			unsigned char c0 = (unsigned char)m->want[w][0];
+			m->lenmask |= 1ull << (m->wlen[w] & 63);
+			m->firstmask[c0 >> 6] |= 1ull << (c0 & 63);
+			m->nname++;
+		}
+		m->nid[w] = (uint8_t)id;
+	}
+	uint32_t slots = 16;
+	while (slots < 2 * m->nname)
+		slots *= 2;
+	m->tmask = slots - 1;
+	m->tslot = wh_arena_calloc(&c->marena, slots);
+	for (uint32_t id = 0; id < m->nname; id++) {
+		uint32_t k = (uint32_t)m->nname_h[id] & m->tmask;
+		while (m->tslot[k])
+			k = (k + 1) & m->tmask;
+		m->tslot[k] = (uint8_t)(id + 1);
 	}
 }
 
@@ -388,17 +385,37 @@ struct hit_details {
 static void find_details(struct hunt_ctx *c, const struct rule_memo *m, const struct wh_event *ev,
 			 struct hit_details *d)
 {
-	if (c->names.gen != c->evgen || !c->names.slot)
-		names_build(c, ev);
+	/* one pass over the event's fields: the first field of each name */
+	const struct wh_field *found[64 + P_COUNT];
+	memset(found, 0, m->nname * sizeof(*found));
+	uint32_t left = m->nname;
+	for (uint32_t i = 0; i < ev->nfields && left; i++) {
+		const struct wh_field *fl = &ev->fields[i];
+		unsigned char c0 = (unsigned char)fl->name[0];   /* NUL when the name is empty */
+		if (!((m->lenmask >> (fl->nlen & 63)) & 1) || !((m->firstmask[c0 >> 6] >> (c0 & 63)) & 1))
+			continue;
+		uint64_t h = name_hash(fl->name, fl->nlen);
+		for (uint32_t k = (uint32_t)h & m->tmask; m->tslot[k]; k = (k + 1) & m->tmask) {
+			uint32_t id = m->tslot[k] - 1u;
+			if (m->nname_h[id] == h && m->nname_l[id] == fl->nlen &&
+			    memcmp(m->nname_s[id], fl->name, fl->nlen) == 0) {
+				if (!found[id]) {
+					found[id] = fl;
+					left--;
+				}
+				break;
+			}
+		}
+	}
 	int nw = m->nwant;
 	for (int k = 0; k < P_COUNT; k++)
-		d->proc[k] = names_get(&c->names, ev, m->want[nw + k], m->wlen[nw + k], m->whash[nw + k]);
+		d->proc[k] = found[m->nid[nw + k]];
 	uint64_t chosen = 0;
 	uint32_t nd = 0;
 	for (int w = 0; w < nw && nd < MAX_DETAILS; w++) {
 		if (chosen & m->dup[w])
 			continue;
-		const struct wh_field *fl = names_get(&c->names, ev, m->want[w], m->wlen[w], m->whash[w]);
+		const struct wh_field *fl = found[m->nid[w]];
 		if (!fl)
 			continue;
 		d->widx[nd] = (uint8_t)w;
@@ -442,7 +459,25 @@ static const char *explain(struct hunt_ctx *c, const struct wh_sigma_rule *r, in
 /* The iname of s, made at its first use. */
 static const struct iname *iname_of(struct hunt_ctx *c, const char *s)
 {
+	/* a cache in front of the map: hosts change from event to event, and
+	 * the map's hash reads every byte */
 	size_t n = strlen(s);
+	uint64_t h = n * 0x9e3779b97f4a7c15ull, w;
+	if (n >= 8) {   /* every 8 bytes (the last 8 overlapping): hosts differ in the middle */
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, s + i, 8);
+			h = (h ^ w) * 0xff51afd7ed558ccdull;
+		}
+		memcpy(&w, s + n - 8, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+	} else {
+		h ^= name_hash(s, n);
+	}
+	h ^= h >> 29;
+	h *= 0x9e3779b97f4a7c15ull;
+	struct iname **cs = &c->icache[(h >> 56) & (ICACHE - 1)];
+	if (*cs && (*cs)->len == n && memcmp((*cs)->s, s, n) == 0)
+		return *cs;
 	bool added;
 	struct wh_map_slot *sl = wh_map_put(&c->inames, s, n, &added);
 	if (added) {
@@ -455,7 +490,8 @@ static const struct iname *iname_of(struct hunt_ctx *c, const char *s)
 		in->jlen = wh_json_escape(in->json, s, n);
 		sl->val = in;
 	}
-	return sl->val;
+	*cs = sl->val;
+	return *cs;
 }
 
 /* The iname of s, remembered for the next hit: the hits of a run mostly
@@ -1676,7 +1712,6 @@ out:
 	free(c.memo);
 	wh_map_release(&c.inames);
 	wh_arena_release(&c.marena);
-	free(c.names.slot);
 	wh_timeline_free(c.timeline);
 	wh_sbuf_release(&c.expl);
 	free(c.out);

@@ -53,41 +53,74 @@ static inline size_t escape_one(char *o, const unsigned char *p, size_t avail, s
  * Plain bytes go 16 at a time: they are stored before they are checked,
  * which the room dst has (6 * n + 2) always allows while 16 bytes of input
  * are left, and quotes and backslashes (every Windows path has several)
- * are escaped in the loop rather than by a call.
+ * are escaped in the loop rather than by a call. The last bytes (fewer
+ * than 16) are checked together with those before them, in the 16 bytes
+ * that end the string, and copied up to each byte to escape without
+ * looking each up.
  */
 size_t wh_json_escape(char *dst, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, i = 0;
 	dst[o++] = '"';
-	while (i < n) {
 #if defined(__SSE2__)
-		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-			      space = _mm_set1_epi8(0x20);
-		unsigned mask = 0;
-		while (i + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			_mm_storeu_si128((__m128i *)(void *)(dst + o), v);
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-						 _mm_cmplt_epi8(v, space));
-			mask = (unsigned)_mm_movemask_epi8(m);
-			if (mask)
-				break;
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		_mm_storeu_si128((__m128i *)(void *)(dst + o), v);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					 _mm_cmplt_epi8(v, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (!mask) {
 			i += 16;
 			o += 16;
+			continue;
 		}
-		if (mask) {
-			size_t k = (size_t)__builtin_ctz(mask);
-			i += k;
-			o += k;
-		} else
-#endif
-		{
-			while (i < n && !wh_json_byte_class[p[i]])
+		size_t k = (size_t)__builtin_ctz(mask);
+		i += k;
+		o += k;
+		unsigned c = p[i];
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+			i++;
+			continue;
+		}
+		size_t used;
+		o += escape_one(dst + o, p + i, n - i, &used);
+		i += used;
+	}
+	if (i < n && n >= 16) {
+		size_t base = n - 16;   /* i > base here */
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + base));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+					 _mm_cmplt_epi8(v, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m) & (0xffffu << (i - base));
+		while (i < n) {
+			size_t next = mask ? base + (size_t)__builtin_ctz(mask) : n;
+			while (i < next)
 				dst[o++] = (char)p[i++];
 			if (i >= n)
 				break;
+			unsigned c = p[i];
+			if (c == '"' || c == '\\') {
+				dst[o++] = '\\';
+				dst[o++] = (char)c;
+				i++;
+			} else {
+				size_t used;
+				o += escape_one(dst + o, p + i, n - i, &used);
+				i += used;
+			}
+			mask &= 0xffffu << (i - base);
 		}
+	}
+#endif
+	while (i < n) {
+		while (i < n && !wh_json_byte_class[p[i]])
+			dst[o++] = (char)p[i++];
+		if (i >= n)
+			break;
 		unsigned c = p[i];
 		if (c == '"' || c == '\\') {
 			dst[o++] = '\\';

@@ -114,11 +114,91 @@ static int cmp_ent(const void *a, const void *b)
 		       sort_buf + y->off, y->hlen, sort_buf + y->off + y->hlen, y->ilen, y->seq);
 }
 
+/* A sort key of the radix sort: the time as an unsigned number, and the
+ * entry's place. */
+struct rkey {
+	uint64_t k;
+	size_t i;
+};
+
+/*
+ * By time with a radix sort (a byte at a time, skipping the bytes all
+ * times share: a log spans hours, so the top bytes are the same), which
+ * keeps arrival order among equal times; then each run of equal times,
+ * mostly one event's hits, is put in order by host and id with the full
+ * comparison. The entries arrive in no useful order (several hosts'
+ * events interleave), and comparing 40-byte entries through qsort cost
+ * more than the rest of writing a hit.
+ */
 static void sort_mem(struct wh_timeline *t)
 {
 	sort_buf = t->buf;
-	if (t->n > 1)
-		qsort(t->v, t->n, sizeof(*t->v), cmp_ent);
+	size_t n = t->n;
+	if (n < 64) {
+		if (n > 1)
+			qsort(t->v, n, sizeof(*t->v), cmp_ent);
+		return;
+	}
+	struct rkey *a = wh_xmalloc(n * sizeof(*a)), *b = wh_xmalloc(n * sizeof(*b));
+	for (size_t i = 0; i < n; i++) {
+		a[i].k = (uint64_t)t->v[i].time ^ (1ull << 63);   /* signed order */
+		a[i].i = i;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t cnt[256] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i].k >> shift) & 255]++;
+		if (cnt[(a[0].k >> shift) & 255] == n)
+			continue;
+		size_t sum = 0;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[cnt[(a[i].k >> shift) & 255]++] = a[i];
+		struct rkey *x = a;
+		a = b;
+		b = x;
+	}
+	free(b);
+	/* v[i] = v[a[i].i] in place, cycle by cycle (done: SIZE_MAX) */
+	struct ent *v = t->v;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].i == SIZE_MAX)
+			continue;
+		struct ent x = v[i];
+		size_t j = i;
+		for (;;) {
+			size_t k = a[j].i;
+			a[j].i = SIZE_MAX;
+			if (k == i) {
+				v[j] = x;
+				break;
+			}
+			v[j] = v[k];
+			j = k;
+		}
+	}
+	free(a);
+	for (size_t s0 = 0; s0 < n;) {
+		size_t e = s0 + 1;
+		while (e < n && v[e].time == v[s0].time)
+			e++;
+		if (e - s0 > 16) {
+			qsort(v + s0, e - s0, sizeof(*v), cmp_ent);
+		} else {
+			for (size_t i = s0 + 1; i < e; i++) {
+				struct ent x = v[i];
+				size_t j = i;
+				for (; j > s0 && cmp_ent(&v[j - 1], &x) > 0; j--)
+					v[j] = v[j - 1];
+				v[j] = x;
+			}
+		}
+		s0 = e;
+	}
 }
 
 static bool put_rec(FILE *f, int64_t time, uint64_t seq, const char *h, uint32_t hl, const char *id, uint32_t il,
@@ -269,6 +349,13 @@ char *wh_timeline_alloc(struct wh_timeline *t, int64_t time, const char *host, s
 	if (t->n && t->len + need > t->cap && spill(t) < 0) {
 		t->seq++;
 		return NULL;
+	}
+	if (!t->buf) {
+		/* the whole cap at once: pages are only backed as they are
+		 * written, and growing by doubling copied the entries again and
+		 * again */
+		t->buf = wh_xmalloc(t->cap);
+		t->bufcap = t->cap;
 	}
 	if (t->len + need > t->bufcap) {
 		size_t nc = t->bufcap ? t->bufcap : 4096;

@@ -2,7 +2,9 @@
  * test_timeline.c: the bounded-memory timeline gives the same order as
  * sorting everything in memory: with no spill, with a few runs, and with
  * more runs than it keeps open (they are folded), with equal keys kept in
- * arrival order, unknown times first, and empty texts.
+ * arrival order, unknown times first, and empty texts; and whatever the
+ * order of arrival: random, in time order with the entries of one time
+ * shuffled (a log), in reverse, all at one time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,7 +38,9 @@ static int cmp_item(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void check(size_t n, size_t cap, uint32_t min_runs)
+enum order { RANDOM, LOG, REVERSE, ONE_TIME };
+
+static void check_order(size_t n, size_t cap, uint32_t min_runs, enum order order)
 {
 	struct item *v = calloc(n, sizeof(*v));
 	struct wh_timeline *t = wh_timeline_new(cap);
@@ -45,6 +49,12 @@ static void check(size_t n, size_t cap, uint32_t min_runs)
 		seed = seed * 1103515245u + 12345u;
 		/* few distinct keys, so that equal keys are common */
 		v[i].time = (seed >> 8) % 50 == 0 ? WH_TIME_NONE : (int64_t)((seed >> 8) % 40);
+		if (order == LOG)
+			v[i].time = (int64_t)(i / 3);
+		else if (order == REVERSE)
+			v[i].time = (int64_t)((n - i) / 3);
+		else if (order == ONE_TIME)
+			v[i].time = 5;
 		snprintf(v[i].host, sizeof(v[i].host), "h%u", (seed >> 16) % 3);
 		snprintf(v[i].id, sizeof(v[i].id), "%s", (seed >> 20) % 2 ? "rule-b" : "rule-a");
 		if (i % 97 == 0)
@@ -85,10 +95,21 @@ static void check(size_t n, size_t cap, uint32_t min_runs)
 	wh_timeline_free(t);
 }
 
+static void check(size_t n, size_t cap, uint32_t min_runs)
+{
+	check_order(n, cap, min_runs, RANDOM);
+}
+
 static void test_in_memory(void **st)
 {
 	(void)st;
 	check(1000, 1u << 20, 0);
+	for (size_t n = 0; n < 40; n++)
+		check(n, 1u << 20, 0);
+	check_order(5000, 1u << 20, 0, LOG);
+	check_order(5000, 1u << 20, 0, REVERSE);
+	check_order(5000, 1u << 20, 0, ONE_TIME);
+	check_order(20000, 64u << 10, 3, LOG);
 }
 
 static void test_some_runs(void **st)

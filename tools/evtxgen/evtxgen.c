@@ -4,6 +4,7 @@
  *
  *   evtxgen [-k KIND] [-n RECORDS | -m MIB] [-s SEED] [--no-dep-ids] [--plain]
  *           [--no-odd] [--damage CHUNK:WHAT[,WHAT]]... [--dirty] OUT.evtx
+ *   evtxgen --from-jsonl IN.jsonl [--strings] [--no-dep-ids] [--plain] OUT.evtx
  *
  * KIND: sysmon (process create, network connect, file create), security
  * (4624 logon, 4688 process create, 4672 special privileges), mixed (both),
@@ -11,9 +12,15 @@
  * a classic event with an array and a NULL value, a nested BinXML value,
  * every value type, and two shapes libevtx cannot read, which --no-odd
  * leaves out). WHAT: bad-magic, bad-crc, slack, bad-record.
+ * --from-jsonl writes each line of flat Sysmon JSON (what
+ * bench/hunt/gen-sysmon.py writes) as the Sysmon record it stands for, so
+ * the same events can be read both ways; bad lines are reported with their
+ * number and skipped ("-" reads standard input). --strings: EventData
+ * inline and every value a string, rather than Sysmon's own layout.
  * The output is the same for the same arguments.
  */
 #include "evtxw.h"
+#include "jsonl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -691,11 +698,513 @@ static int one(struct gen *g, enum kind k, uint64_t i)
 	return -1;
 }
 
+/* ---- --from-jsonl: flat Sysmon JSON lines as EVTX records ----
+ *
+ * Each line becomes the record Sysmon would have written for it, so that
+ * the same events can be read, and hunted, both as JSON lines and as EVTX.
+ * EventID, Computer, Channel, Provider_Name and EventRecordID go to
+ * <System>; every other field, UtcTime and RuleName included (they are
+ * EventData in real Sysmon events), becomes a <Data Name="..."> in the
+ * line's order; null is a NULL substitution, so no field, as the JSON
+ * reader gives none. The System values a line lacks are what Sysmon puts
+ * there: version by event id, level 4, task = event id, keywords
+ * 0x8000000000000000, TimeCreated from UtcTime, the service's process and
+ * a thread, SYSTEM's SID.
+ *
+ * The layout is Sysmon's (seen in recorded logs): one template for the
+ * Event and its System part per provider, whose last substitution is the
+ * EventData as a nested BinXML value with a template of its own per
+ * (event id, field names, value types); GUIDs, process and thread ids,
+ * LogonId, ports, booleans and GrantedAccess are typed values. A value is
+ * typed only when its text is what a reader renders from that type (a
+ * GUID in upper case, a decimal without leading zeros, 0x and lower-case
+ * hex), so the text read back is the line's; other text stays a string.
+ * --strings writes the plain form instead: EventData inline in one
+ * template per shape, every value a string. Templates are reused within
+ * each chunk, as Windows does. */
+
+#define JL_LINE_CAP (1u << 20)   /* longer lines are reported and skipped */
+#define JL_MAX_SHAPES 4096        /* distinct templates kept */
+
+struct shape {
+	uint64_t hash;
+	char *key;                /* provider\0eventid\0types\0name\0name\0...: the names point in here */
+	size_t keylen;
+	struct evtxw_tpl tpl;     /* EventData (or, with --strings, the whole event) */
+	struct evtxw_tpl *outer;  /* Event and System, of the provider; NULL with --strings */
+};
+
+struct outer {
+	char *provider;
+	struct evtxw_tpl tpl;
+};
+
+struct jl {
+	bool strings;
+	struct shape *shapes;
+	size_t nshapes;
+	struct outer *outers;
+	size_t nouters;
+	struct evtxw_pool pool;
+	uint64_t time;            /* FILETIME of the last UtcTime read */
+	uint64_t record;          /* of the last line */
+};
+
+static uint64_t fnv(const void *b, size_t n, uint64_t h)
+{
+	const unsigned char *p = b;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Event versions as recent Sysmon releases write them; 5 for the rest. */
+static unsigned sysmon_version(unsigned id)
+{
+	static const unsigned char v[] = { 0, 5, 5, 5, 3, 3, 4, 3, 2, 2, 3, 2, 2, 2, 2, 2, 3, 1, 1, 3, 3, 3, 5 };
+	return id < sizeof(v) ? v[id] : 5;
+}
+
+/* The EventData fields Sysmon writes as other than strings. */
+static uint8_t sysmon_type(const char *name)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} t[] = {
+		{ "ProcessGuid", 0x0f }, { "LogonGuid", 0x0f }, { "ParentProcessGuid", 0x0f },
+		{ "SourceProcessGuid", 0x0f }, { "TargetProcessGuid", 0x0f }, { "SourceProcessGUID", 0x0f },
+		{ "TargetProcessGUID", 0x0f }, { "ProcessId", 0x08 }, { "ParentProcessId", 0x08 },
+		{ "TerminalSessionId", 0x08 }, { "SourceProcessId", 0x08 }, { "TargetProcessId", 0x08 },
+		{ "SourceThreadId", 0x08 }, { "NewThreadId", 0x08 }, { "LogonId", 0x15 },
+		{ "SourcePort", 0x06 }, { "DestinationPort", 0x06 }, { "Initiated", 0x0d },
+		{ "SourceIsIpv6", 0x0d }, { "DestinationIsIpv6", 0x0d }, { "IsExecutable", 0x0d },
+		{ "GrantedAccess", 0x14 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].type;
+	return 0x01;
+}
+
+/* Digits of `base` (lower-case for 16) without a leading zero, up to max. */
+static bool canonical_uint(const char *s, unsigned base, uint64_t max, uint64_t *v)
+{
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	uint64_t x = 0;
+	for (; *s; s++) {
+		unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') : base == 16 && *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) : 99;
+		if (d >= base || x > (max - d) / base)
+			return false;
+		x = x * base + d;
+	}
+	*v = x;
+	return true;
+}
+
+static bool canonical_guid(const char *s)
+{
+	static const char form[] = "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}";
+	for (size_t i = 0; i < sizeof(form) - 1; i++) {
+		bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'F');
+		if (form[i] == 'X' ? !hex : s[i] != form[i])
+			return false;
+	}
+	return s[sizeof(form) - 1] == '\0';
+}
+
+/* The value of one EventData field, typed when Sysmon types it and the
+ * text is what that type renders as. */
+static struct evtxw_val data_val(struct evtxw_pool *p, const struct jsonl_field *f, bool typed)
+{
+	if (f->kind == JSONL_NULL)
+		return val_null();
+	uint8_t type = typed ? sysmon_type(f->key) : 0x01;
+	const char *s = f->val;
+	uint64_t v;
+	switch (type) {
+	case 0x0f:
+		if (canonical_guid(s))
+			return val_guid(p, s);
+		break;
+	case 0x08:
+	case 0x06:
+		if (canonical_uint(s, 10, type == 0x08 ? UINT32_MAX : UINT16_MAX, &v))
+			return val_u(p, type, v);
+		break;
+	case 0x14:
+	case 0x15:
+		if (s[0] == '0' && s[1] == 'x' && canonical_uint(s + 2, 16, type == 0x14 ? UINT32_MAX : UINT64_MAX, &v))
+			return val_u(p, type, v);
+		break;
+	case 0x0d:
+		if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+			return val_u(p, 0x0d, s[0] == 't');
+		break;
+	}
+	return val_str(p, s);
+}
+
+/* "2026-03-02 08:00:00.404" (T for the space, a Z, up to 7 fraction
+ * digits allowed) as a FILETIME; false when it is not such a time. */
+static bool parse_utc(const char *s, uint64_t *ft)
+{
+	unsigned f[6] = { 0 };
+	static const char sep[] = "-- ::";
+	const char *p = s;
+	for (int k = 0; k < 6; k++) {
+		unsigned width = k == 0 ? 4 : 2, v = 0;
+		for (unsigned d = 0; d < width; d++, p++) {
+			if (*p < '0' || *p > '9')
+				return false;
+			v = v * 10 + (unsigned)(*p - '0');
+		}
+		f[k] = v;
+		if (k < 5) {
+			if (*p != sep[k] && !(k == 2 && *p == 'T'))
+				return false;
+			p++;
+		}
+	}
+	uint64_t frac = 0;
+	unsigned digits = 0;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (digits < 7) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				digits++;
+			}
+		if (!digits)
+			return false;
+	}
+	for (; digits < 7; digits++)
+		frac *= 10;
+	if (*p == 'Z')
+		p++;
+	if (*p || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 || f[0] < 1601)
+		return false;
+	/* days from civil, counted from 1970-01-01 */
+	int64_t y = (int64_t)f[0] - (f[1] <= 2), era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400, mp = (f[1] + 9) % 12;
+	int64_t doy = (153 * mp + 2) / 5 + f[2] - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	int64_t secs = days * 86400 + f[3] * 3600 + f[4] * 60 + f[5] + 11644473600LL;
+	*ft = (uint64_t)secs * 10000000u + frac;
+	return true;
+}
+
+/* An unsigned decimal (JSON number or string of digits) up to max. */
+static bool jl_uint(const struct jsonl_field *f, uint64_t max, uint64_t *v)
+{
+	const char *s = f->val;
+	if ((f->kind != JSONL_NUMBER && f->kind != JSONL_STRING) || !*s)
+		return false;
+	uint64_t x = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return true;
+}
+
+static const char sysmon_provider[] = "Microsoft-Windows-Sysmon";
+enum { SYS_EVENTID, SYS_COMPUTER, SYS_CHANNEL, SYS_PROVIDER, SYS_RECORD, NSYS };
+static const char *const sys_keys[NSYS] = { "EventID", "Computer", "Channel", "Provider_Name", "EventRecordID" };
+
+/* The Event and System template of a provider, made at its first use. */
+static struct evtxw_tpl *outer_of(struct jl *j, const char *provider)
+{
+	for (size_t i = 0; i < j->nouters; i++)
+		if (strcmp(j->outers[i].provider, provider) == 0)
+			return &j->outers[i].tpl;
+	if (j->nouters == JL_MAX_SHAPES)
+		return NULL;
+	if (!j->outers) {
+		j->outers = calloc(JL_MAX_SHAPES, sizeof(*j->outers));
+		if (!j->outers)
+			abort();
+	}
+	struct outer *o = &j->outers[j->nouters];
+	o->provider = strdup(provider);
+	if (!o->provider)
+		abort();
+	char guid[48];
+	snprintf(guid, sizeof(guid), "{B1000000-0000-0000-0000-%012zX}", j->nouters + 1);
+	tpl_init(&o->tpl, 0x5d000000u + (uint32_t)j->nouters, guid);
+	event_open(&o->tpl, o->provider, strcmp(provider, sysmon_provider) == 0 ? sysmon_guid : NULL);
+	tpl_sub(&o->tpl, SYS_SUBS, 0x21, true);
+	tpl_close(&o->tpl);
+	j->nouters++;
+	return &o->tpl;
+}
+
+/* The template for this line's shape, made at its first use; NULL when
+ * the table is full. types[i] is the type of data[i]'s value. */
+static struct shape *shape_of(struct jl *j, const char *provider, unsigned id, const struct jsonl_field *data,
+			      const uint8_t *types, size_t nd)
+{
+	char idtext[8];
+	snprintf(idtext, sizeof(idtext), "%u", id);
+	size_t len = strlen(provider) + 1 + strlen(idtext) + 1 + nd + 1;
+	for (size_t i = 0; i < nd; i++)
+		len += strlen(data[i].key) + 1;
+	uint64_t h = fnv(provider, strlen(provider) + 1, 0xcbf29ce484222325ULL);
+	h = fnv(idtext, strlen(idtext) + 1, h);
+	h = fnv(types, nd, h);
+	for (size_t i = 0; i < nd; i++)
+		h = fnv(data[i].key, strlen(data[i].key) + 1, h);
+	for (size_t i = 0; i < j->nshapes; i++) {
+		const struct shape *s = &j->shapes[i];
+		if (s->hash != h || s->keylen != len)
+			continue;
+		const char *k = s->key;
+		bool same = strcmp(k, provider) == 0;
+		k += strlen(k) + 1;
+		same = same && strcmp(k, idtext) == 0;
+		k += strlen(k) + 1;
+		same = same && memcmp(k, types, nd) == 0;
+		k += nd;
+		for (size_t d = 0; same && d < nd; d++) {
+			k += strlen(k) + 1;
+			same = strcmp(k, data[d].key) == 0;
+		}
+		if (same)
+			return &j->shapes[i];
+	}
+	if (j->nshapes == JL_MAX_SHAPES)
+		return NULL;
+	struct evtxw_tpl *outer = j->strings ? NULL : outer_of(j, provider);
+	if (!j->strings && !outer)
+		return NULL;
+	if (!j->shapes) {
+		j->shapes = calloc(JL_MAX_SHAPES, sizeof(*j->shapes));
+		if (!j->shapes)
+			abort();
+	}
+	struct shape *s = &j->shapes[j->nshapes];
+	s->hash = h;
+	s->keylen = len;
+	s->outer = outer;
+	s->key = malloc(len);
+	if (!s->key)
+		abort();
+	char *k = s->key;
+	const char *names[JSONL_MAX_FIELDS];
+	size_t n = strlen(provider) + 1;
+	memcpy(k, provider, n);
+	const char *prov = k;
+	k += n;
+	n = strlen(idtext) + 1;
+	memcpy(k, idtext, n);
+	k += n;
+	memcpy(k, types, nd);
+	k += nd;
+	*k++ = '\0';
+	for (size_t i = 0; i < nd; i++) {
+		n = strlen(data[i].key) + 1;
+		memcpy(k, data[i].key, n);
+		names[i] = k;
+		k += n;
+	}
+	char guid[48];
+	snprintf(guid, sizeof(guid), "{B2000000-0000-0000-0000-%012zX}", j->nshapes + 1);
+	tpl_init(&s->tpl, 0x5e000000u + (uint32_t)j->nshapes, guid);
+	uint16_t first = 0;
+	if (j->strings) {
+		event_open(&s->tpl, prov, strcmp(prov, sysmon_provider) == 0 ? sysmon_guid : NULL);
+		first = SYS_SUBS;
+	}
+	tpl_open(&s->tpl, "EventData");
+	for (size_t i = 0; i < nd; i++)
+		tpl_data(&s->tpl, names[i], (uint16_t)(first + i), types[i]);
+	tpl_close(&s->tpl);
+	if (j->strings)
+		tpl_close(&s->tpl);
+	j->nshapes++;
+	return s;
+}
+
+/* One line as one record: 1 written, 0 skipped (reported). */
+static int jl_line(struct jl *j, struct evtxw *w, const char *in, uint64_t lineno, const char *line, size_t len,
+		   char *scratch, struct jsonl_field *f)
+{
+	const char *err;
+	size_t at;
+	int nf = jsonl_parse(line, len, scratch, f, &err, &at);
+	if (nf < 0) {
+		fprintf(stderr, "evtxgen: %s: line %llu: %s (at byte %zu)\n", in, (unsigned long long)lineno, err, at + 1);
+		return 0;
+	}
+	const struct jsonl_field *sys[NSYS] = { NULL };
+	struct jsonl_field data[JSONL_MAX_FIELDS];
+	size_t nd = 0;
+	for (int i = 0; i < nf; i++) {
+		int k;
+		for (k = 0; k < NSYS && strcmp(f[i].key, sys_keys[k]) != 0; k++)
+			;
+		if (k == NSYS) {
+			data[nd++] = f[i];
+			continue;
+		}
+		if (sys[k]) {
+			fprintf(stderr, "evtxgen: %s: line %llu: %s given twice\n", in, (unsigned long long)lineno, sys_keys[k]);
+			return 0;
+		}
+		sys[k] = &f[i];
+	}
+	uint64_t id, record = j->record + 1;
+	if (!sys[SYS_EVENTID] || !jl_uint(sys[SYS_EVENTID], 65535, &id)) {
+		fprintf(stderr, "evtxgen: %s: line %llu: no EventID from 0 to 65535\n", in, (unsigned long long)lineno);
+		return 0;
+	}
+	if (sys[SYS_RECORD] && sys[SYS_RECORD]->kind != JSONL_NULL && !jl_uint(sys[SYS_RECORD], UINT64_MAX, &record)) {
+		fprintf(stderr, "evtxgen: %s: line %llu: EventRecordID is not an unsigned number\n", in,
+			(unsigned long long)lineno);
+		return 0;
+	}
+	for (size_t i = 0; i < nd; i++)
+		if (strcmp(data[i].key, "UtcTime") == 0 && data[i].kind == JSONL_STRING)
+			parse_utc(data[i].val, &j->time);   /* else the time of the line before */
+	const struct jsonl_field *pf = sys[SYS_PROVIDER];
+	const char *provider = pf && pf->kind != JSONL_NULL && *pf->val ? pf->val : sysmon_provider;
+	bool sysmon = strcmp(provider, sysmon_provider) == 0;
+	struct evtxw_pool *p = &j->pool;
+	struct evtxw_val v[SYS_SUBS + 1 + JSONL_MAX_FIELDS];
+	struct evtxw_val *dv = j->strings ? v + SYS_SUBS : v + SYS_SUBS + 1;
+	uint8_t types[JSONL_MAX_FIELDS] = { 0 };
+	for (size_t i = 0; i < nd; i++) {
+		dv[i] = data_val(p, &data[i], sysmon && !j->strings);
+		/* A NULL takes the type the field has when it is there. */
+		types[i] = dv[i].type ? dv[i].type : sysmon && !j->strings ? sysmon_type(data[i].key) : 0x01;
+	}
+	struct shape *s = shape_of(j, provider, (unsigned)id, data, types, nd);
+	if (!s) {
+		evtxw_pool_reset(p);
+		fprintf(stderr, "evtxgen: %s: line %llu: more than %d shapes of event\n", in, (unsigned long long)lineno,
+			JL_MAX_SHAPES);
+		return 0;
+	}
+	j->record = record;
+	const char *host = sys[SYS_COMPUTER] && sys[SYS_COMPUTER]->kind != JSONL_NULL ? sys[SYS_COMPUTER]->val : NULL;
+	const char *chan = sys[SYS_CHANNEL] && sys[SYS_CHANNEL]->kind != JSONL_NULL ? sys[SYS_CHANNEL]->val : NULL;
+	/* The Sysmon service keeps its process id on a host; threads vary. */
+	uint64_t hh = fnv(host ? host : "", host ? strlen(host) : 0, 0xcbf29ce484222325ULL);
+	v[0] = val_u(p, 0x04, 4);
+	v[1] = val_u(p, 0x04, 0);
+	v[2] = val_u(p, 0x06, sysmon ? id : 0);
+	v[3] = val_u(p, 0x06, id);
+	v[4] = val_u(p, 0x04, sysmon ? sysmon_version((unsigned)id) : 0);
+	v[5] = val_u(p, 0x15, sysmon ? 0x8000000000000000ULL : 0);
+	v[6] = val_u(p, 0x11, j->time);
+	v[7] = val_null();
+	v[8] = val_u(p, 0x08, 1000 + hh % 8000);
+	v[9] = val_u(p, 0x08, 4 * (1 + fnv(&record, sizeof(record), hh) % 4000));
+	v[10] = val_u(p, 0x0a, record);
+	v[11] = val_null();
+	v[12] = val_sid(p, "S-1-5-18");
+	v[13] = val_null();
+	v[14] = chan ? val_str(p, chan) : val_null();
+	v[15] = host ? val_str(p, host) : val_null();
+	int rc;
+	if (j->strings) {
+		rc = evtxw_record(w, &s->tpl, v, SYS_SUBS + nd, j->time);
+	} else {
+		v[SYS_SUBS] = val_nested(&s->tpl, dv, nd);
+		rc = evtxw_record(w, s->outer, v, SYS_SUBS + 1, j->time);
+	}
+	evtxw_pool_reset(p);
+	if (rc < 0) {
+		fprintf(stderr, "evtxgen: %s: line %llu: the record does not fit a 64 KiB chunk\n", in,
+			(unsigned long long)lineno);
+		return 0;
+	}
+	return 1;
+}
+
+/* Every line of `in` ("-": standard input) through jl_line; 0, or 1 when
+ * the input cannot be read. */
+static int from_jsonl(const char *in, struct evtxw *w, bool strings)
+{
+	FILE *f = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
+	if (!f) {
+		fprintf(stderr, "evtxgen: cannot read '%s': %s\n", in, strerror(errno));
+		return 1;
+	}
+	struct jl j;
+	memset(&j, 0, sizeof(j));
+	j.strings = strings;
+	j.time = 133590240000000000ULL;   /* 2024-05-01T08:00:00Z until a UtcTime says otherwise */
+	char *line = malloc(JL_LINE_CAP + 1), *scratch = malloc(JL_LINE_CAP + 1);
+	struct jsonl_field *fields = malloc(JSONL_MAX_FIELDS * sizeof(*fields));
+	if (!line || !scratch || !fields)
+		abort();
+	uint64_t lineno = 0, written = 0, bad = 0;
+	int c = 0;
+	while (c != EOF) {
+		size_t len = 0;
+		bool long_line = false;
+		while ((c = getc(f)) != EOF && c != '\n') {
+			if (len < JL_LINE_CAP)
+				line[len++] = (char)c;
+			else
+				long_line = true;
+		}
+		if (c == EOF && len == 0 && !long_line)
+			break;
+		lineno++;
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			memmove(line, line + 3, len - 3);   /* a byte order mark */
+			len -= 3;
+		}
+		if (long_line) {
+			fprintf(stderr, "evtxgen: %s: line %llu: longer than %u bytes\n", in, (unsigned long long)lineno,
+				JL_LINE_CAP);
+			bad++;
+			continue;
+		}
+		size_t k = 0;
+		while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+			k++;
+		if (k == len)
+			continue;   /* blank */
+		if (jl_line(&j, w, in, lineno, line, len, scratch, fields) == 1)
+			written++;
+		else
+			bad++;
+	}
+	int rc = ferror(f) ? 1 : 0;
+	if (rc)
+		fprintf(stderr, "evtxgen: cannot read '%s'\n", in);
+	if (f != stdin)
+		fclose(f);
+	fprintf(stderr, "evtxgen: %s: %llu records written, %llu bad lines skipped, %zu templates\n", in,
+		(unsigned long long)written, (unsigned long long)bad, j.nshapes + j.nouters);
+	for (size_t i = 0; i < j.nshapes; i++) {
+		tpl_release(&j.shapes[i].tpl);
+		free(j.shapes[i].key);
+	}
+	for (size_t i = 0; i < j.nouters; i++) {
+		tpl_release(&j.outers[i].tpl);
+		free(j.outers[i].provider);
+	}
+	free(j.shapes);
+	free(j.outers);
+	evtxw_pool_release(&j.pool);
+	free(line);
+	free(scratch);
+	free(fields);
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: evtxgen [-k sysmon|security|mixed|sample] [-n RECORDS | -m MIB] [-s SEED]\n"
 			"               [--no-dep-ids] [--plain] [--no-odd] [--damage CHUNK:WHAT[,WHAT]]... [--dirty]\n"
 			"               OUT.evtx\n"
+			"       evtxgen --from-jsonl IN.jsonl [--strings] [--no-dep-ids] [--plain] OUT.evtx\n"
 			"WHAT: bad-magic, bad-crc, slack, bad-record\n");
 	exit(2);
 }
@@ -715,8 +1224,8 @@ int main(int argc, char **argv)
 	enum kind kind = K_MIXED;
 	uint64_t records = 1000, mib = 0;
 	struct evtxw_opts o = { false, false };
-	bool dirty = false;
-	const char *out = NULL;
+	bool dirty = false, strings = false;
+	const char *out = NULL, *jsonl = NULL;
 	unsigned dmg_at[64], dmg[64];
 	size_t ndmg = 0;
 	for (int i = 1; i < argc; i++) {
@@ -737,6 +1246,10 @@ int main(int argc, char **argv)
 			rng ^= num(argv[++i]) * 0x9e3779b97f4a7c15ULL;
 			if (!rng)
 				rng = 1;
+		} else if (strcmp(a, "--from-jsonl") == 0 && i + 1 < argc) {
+			jsonl = argv[++i];
+		} else if (strcmp(a, "--strings") == 0) {
+			strings = true;
 		} else if (strcmp(a, "--no-dep-ids") == 0) {
 			o.no_dep_ids = true;
 		} else if (strcmp(a, "--no-odd") == 0) {
@@ -784,7 +1297,8 @@ int main(int argc, char **argv)
 	build_tpls(&g.T);
 	g.time = 133590240000000000ULL;   /* 2024-05-01T08:00:00Z */
 	uint64_t limit = mib ? mib << 20 : 0;
-	for (uint64_t i = 0; mib ? (uint64_t)ftell(f) < limit : i < records; i++) {
+	int in_rc = jsonl ? from_jsonl(jsonl, g.w, strings) : 0;
+	for (uint64_t i = 0; !jsonl && (mib ? (uint64_t)ftell(f) < limit : i < records); i++) {
 		if (one(&g, kind, i) < 0) {
 			fprintf(stderr, "evtxgen: a record does not fit a chunk\n");
 			return 1;
@@ -797,5 +1311,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "evtxgen: cannot write '%s'\n", out);
 		return 1;
 	}
-	return 0;
+	return in_rc;
 }
