@@ -296,6 +296,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		struct sg_fielddb *d = s->fields[i].db;
 		free(s->fields[i].fold);
+		free(s->fields[i].fold_grp);
 		if (!d)
 			continue;
 		fielddb_release(d);
@@ -1393,6 +1394,32 @@ static bool single_field(const struct sg_node *n, uint32_t *f)
 	return true;
 }
 
+/* A negative group of unit u whose literals are all on one field, which a
+ * memo entry of that field can then decide (fold_units): the field, and in
+ * *g the group's place in prog; SG_NONE when there is none. */
+static uint32_t neg_group_field(const struct wh_sigma *s, uint32_t u, uint32_t *g)
+{
+	const struct sg_uhot *un = &s->uhot[u];
+	const uint32_t *c = s->prog + un->off;
+	for (uint32_t i = 0; i < un->nchecks;) {
+		uint32_t w = c[i], n = w & ~SG_NEG_GROUP, f = SG_NONE, k;
+		if (w & SG_NEG_GROUP) {
+			for (k = 0; k < n; k++) {
+				const struct sg_leaf *l = s->leaves[c[i + 1 + k]];
+				if (l->keyword || (f != SG_NONE && l->field != f))
+					break;
+				f = l->field;
+			}
+			if (k == n && f != SG_NONE) {
+				*g = un->off + i;
+				return f;
+			}
+		}
+		i += 1 + n;
+	}
+	return SG_NONE;
+}
+
 enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE };
 
 /* Append a tree to prog (see struct sg_uhot). An OR the scan marks keeps
@@ -1713,11 +1740,17 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->field_gen = wh_xcalloc(s->nfields + 1, sizeof(*s->field_gen));
 	s->field_fold = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
 	for (uint32_t u = 0; u < s->nunits; u++) {
-		uint32_t f = SG_NONE;
-		if (!s->units[u].always || !single_field(s->units[u].expr, &f) || f == SG_NONE || !s->fields[f].scanned)
+		uint32_t f = SG_NONE, g = SG_NONE;
+		if (!s->units[u].always)
+			continue;
+		if (!single_field(s->units[u].expr, &f) || f == SG_NONE)
+			f = neg_group_field(s, u, &g);
+		if (f == SG_NONE || !s->fields[f].scanned)
 			continue;
 		struct sg_field *fd = &s->fields[f];
 		fd->fold = wh_xreallocarray(fd->fold, fd->nfold + 1, sizeof(uint32_t));
+		fd->fold_grp = wh_xreallocarray(fd->fold_grp, fd->nfold + 1, sizeof(uint32_t));
+		fd->fold_grp[fd->nfold] = g;
 		fd->fold[fd->nfold++] = u;
 		s->uhot[u].single = f + 1;
 	}
@@ -2479,10 +2512,22 @@ static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
 	uint32_t *t = (uint32_t *)(m->data + ((m->vlen + 3) & ~3u)) + m->nleaves + m->nors + m->ntrig;
 	uint32_t n = 0;
 	for (uint32_t k = 0; k < fd->nfold; k++) {
-		uint32_t u = fd->fold[k];
+		uint32_t u = fd->fold[k], g = fd->fold_grp[k];
 		const struct sg_uhot *un = &s->uhot[u];
-		s->stats.evaluated++;
-		if (eval(s, s->prog + un->off + un->nchecks)) {
+		bool maybe;
+		if (g == SG_NONE) {
+			s->stats.evaluated++;
+			maybe = eval(s, s->prog + un->off + un->nchecks);
+		} else {
+			/* a negative group of the field's literals: the value rules
+			 * the unit out when it holds one of them */
+			const uint32_t *grp = s->prog + g;
+			uint32_t gn = grp[0] & ~SG_NEG_GROUP, j;
+			for (j = 0; j < gn && s->leaf_epoch[grp[1 + j]] != s->tick; j++)
+				;
+			maybe = j == gn;
+		}
+		if (maybe) {
 			t[n++] = u;
 			add_cand(s, u);
 		}

@@ -211,6 +211,7 @@ struct sg_field {
 	struct sg_fielddb *db;
 	uint32_t memo_tries, memo_hits, memo_skip;
 	uint32_t *fold;          /* units decided with each memo entry of the field (engine.c) */
+	uint32_t *fold_grp;      /* per fold unit: its negative group's place in prog, or SG_NONE: evaluate it */
 	uint32_t nfold;
 };
 
