@@ -83,6 +83,7 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 /* What stays the same between hits of one rule, made once per rule: the
  * rule's own strings live as long as the set, which outlives the output. */
 struct rule_memo {
+	const struct wh_sigma_rule *rule;   /* the rule, once seen to be the set's */
 	int32_t event_id;
 	const char *explanation;   /* for event_id; NULL: not made yet */
 	/* the names whose values its hits show (detail_names), then proc_names;
@@ -433,9 +434,15 @@ static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rul
 		c->nrules = wh_sigma_nrules(c->sigma);
 		c->memo = wh_xcalloc(c->nrules + 1, sizeof(*c->memo));
 	}
-	if (r->index >= c->nrules || wh_sigma_rule_at(c->sigma, r->index) != r)
+	if (r->index >= c->nrules)
 		return NULL;
-	return &c->memo[r->index];
+	struct rule_memo *m = &c->memo[r->index];
+	if (m->rule != r) {   /* checked once per rule */
+		if (wh_sigma_rule_at(c->sigma, r->index) != r)
+			return NULL;
+		m->rule = r;
+	}
+	return m;
 }
 
 /* The explanation of a hit of rule r on an event of this id (valid until
