@@ -490,6 +490,107 @@ static void test_regex_prefilter(void **st)
 	wh_sigma_free(s);
 }
 
+/* A unit with a NOT of literals (no literal to wait for) is skipped by its
+ * marks when one of them is in the event, and still holds exactly when the
+ * plain semantics say: with the other value of the field, with the field
+ * absent, and with a literal that only makes part of the NOT true. */
+static void test_negative_checks(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("n1", "  ext:\n    Image|endswith: ['.exe', '.com']\n"
+					     "  cond:\n    ParentImage|contains: ':\\Windows\\Installer\\'\n    Image|endswith: '.tmp'\n"
+					     "  condition: not ext and not cond") "---\n"
+				  RULE("n2", "  sel:\n    CommandLine|contains: 'evil'\n  filter:\n    User: 'SYSTEM'\n"
+					     "  condition: sel and not filter"));
+	assert_true(s->stats.always >= 1);   /* n1 (one per logsource variant) */
+	/* twice: first as new values, then as values the memo knows, which
+	 * decide n1's Image group once (fold_units) */
+	uint64_t before = s->stats.evaluated;
+	struct hits h;
+	for (int round = 0; round < 2; round++) {
+		h = run(s, PROC("Image", "C:\\Windows\\System32\\cmd.exe"));
+		assert_false(hit(&h, "n1"));
+		assert_int_equal(s->stats.evaluated, before);    /* .exe is marked: not evaluated */
+		h = run(s, PROC("Image", "C:\\Users\\a\\run.scr"));
+		assert_true(hit(&h, "n1"));
+		h = run(s, PROC("Image", "C:\\Users\\a\\x.tmp"));   /* half of cond: still a hit */
+		assert_true(hit(&h, "n1"));
+		h = run(s, PROC("Image", "C:\\Users\\a\\x.tmp", "ParentImage", "C:\\Windows\\Installer\\p.exe"));
+		assert_false(hit(&h, "n1"));
+		h = run(s, PROC("CommandLine", "no image here"));     /* the field absent */
+		assert_true(hit(&h, "n1"));
+		h = run(s, PROC("Image", "C:\\a.exe", "Image", "C:\\b.scr"));   /* twice, one without the extension */
+		assert_false(hit(&h, "n1"));
+		before = s->stats.evaluated;
+	}
+	before = s->stats.evaluated;
+	h = run(s, PROC("Image", "a.com", "CommandLine", "evil.ps1", "User", "SYSTEM"));
+	assert_false(hit(&h, "n2"));
+	assert_int_equal(s->stats.evaluated, before);    /* n1 and n2 both skipped by their marks */
+	h = run(s, PROC("Image", "a.com", "CommandLine", "evil.ps1", "User", "alice"));
+	assert_true(hit(&h, "n2"));
+	wh_sigma_free(s);
+}
+
+/* A field whose literals are only the anchors of long ones (Hashes lists)
+ * is searched without Hyperscan; it finds a hash anywhere in the value, in
+ * any case, and nothing that differs in one byte. */
+static void test_anchor_only_field(void **st)
+{
+	(void)st;
+	const char *md5 = "MD5=0123456789ABCDEF0123456789ABCDEF";
+	const char *sha = "SHA256=AAAABBBBCCCCDDDDEEEEFFFF0000111122223333444455556666777788889999";
+	char det[512];
+	snprintf(det, sizeof(det), "  sel:\n    Hashes|contains: ['%s', '%s']\n  condition: sel", md5, sha);
+	char rule[1024];
+	snprintf(rule, sizeof(rule), RULE("h1", "%s"), det);
+	struct wh_sigma *s = load(rule);
+	struct hits h = run(s, PROC("Hashes", "SHA1=00,md5=0123456789abcdef0123456789abcdef,IMPHASH=11"));
+	assert_true(hit(&h, "h1"));
+	h = run(s, PROC("Hashes", "MD5=0123456789ABCDEF0123456789ABCDEE"));
+	assert_false(hit(&h, "h1"));
+	char v[256];
+	snprintf(v, sizeof(v), "x=1,%s", sha);
+	h = run(s, PROC("Hashes", v));
+	assert_true(hit(&h, "h1"));
+	h = run(s, PROC("Hashes", "SHA256=AAAABBBBCCCCDDDDEEEEFFFF000011112222333344445555666677778888999"));   /* one short */
+	assert_false(hit(&h, "h1"));
+	wh_sigma_free(s);
+}
+
+/* A unit with no literal to wait for whose leaves all look at one field is
+ * decided once per memo entry of the field's value: the same hits as
+ * evaluating it on every event, on values seen again, with the field
+ * absent, and with the field twice in one event. */
+static void test_folded_units(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("f1", "  sel:\n    CommandLine|re: 'a.c'\n  condition: sel") "---\n"
+				  RULE("f2", "  sel:\n    CommandLine|re: 'a.c'\n  condition: not sel") "---\n"
+				  RULE("f3", "  sel:\n    CommandLine|contains: 'mimikatz'\n  condition: sel"));
+	assert_true(s->stats.always >= 2);
+	for (int round = 0; round < 3; round++) {
+		struct hits h = run(s, PROC("CommandLine", "x abc x"));
+		assert_true(hit(&h, "f1"));
+		assert_false(hit(&h, "f2"));
+		h = run(s, PROC("CommandLine", "zzz"));
+		assert_false(hit(&h, "f1"));
+		assert_true(hit(&h, "f2"));
+		h = run(s, PROC("Image", "C:\\x.exe"));     /* no CommandLine: not sel holds */
+		assert_false(hit(&h, "f1"));
+		assert_true(hit(&h, "f2"));
+		h = run(s, PROC("CommandLine", "zzz", "CommandLine", "aXc"));   /* one of two values */
+		assert_true(hit(&h, "f1"));
+		assert_false(hit(&h, "f2"));
+	}
+	/* once the values are known, the unit is not evaluated for them */
+	uint64_t before = s->stats.evaluated;
+	struct hits h = run(s, PROC("CommandLine", "zzz"));
+	assert_true(hit(&h, "f2"));
+	assert_int_equal(s->stats.evaluated - before, 1);   /* f2, which holds; f1 not at all */
+	wh_sigma_free(s);
+}
+
 int main(void)
 {
 	wh_arena_init(&evarena, 4096, 0);
@@ -507,6 +608,9 @@ int main(void)
 		cmocka_unit_test(test_cidr_lists),
 		cmocka_unit_test(test_regex_literal),
 		cmocka_unit_test(test_regex_prefilter),
+		cmocka_unit_test(test_negative_checks),
+		cmocka_unit_test(test_anchor_only_field),
+		cmocka_unit_test(test_folded_units),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	wh_event_release(&evbuf);

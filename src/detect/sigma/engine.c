@@ -184,6 +184,7 @@ struct sg_memo {
 	uint32_t used;           /* memo_clock when last found or stored */
 	uint32_t gen;            /* given when stored, never twice: names the value (see sg_lres) */
 	uint32_t kw;             /* the keyword database (kwid) whose leaves in the value it holds too; 0: none */
+	bool folded;             /* the field's fold units were decided for the value (fold_units) */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
 };
 
@@ -294,6 +295,8 @@ void wh_sigma_free(struct wh_sigma *s)
 	}
 	for (uint32_t i = 0; i < s->nfields; i++) {
 		struct sg_fielddb *d = s->fields[i].db;
+		free(s->fields[i].fold);
+		free(s->fields[i].fold_grp);
 		if (!d)
 			continue;
 		fielddb_release(d);
@@ -356,6 +359,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->lit_pool);
 	free(s->rule_hit);
 	free(s->uhot);
+	free(s->field_fold);
 	free(s->prog);
 	if (s->memo)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
@@ -564,6 +568,63 @@ static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, stru
 		free(all[i].v);
 	free(all);
 	return ng;
+}
+
+/*
+ * Literals each of which alone makes x hold (a literal leaf, an OR's
+ * literal children, recursively), for negative checks: a unit that is an
+ * AND with a child NOT x cannot hold when one of them is in the event, so
+ * the marks say no before the unit is evaluated. "Image not ending with
+ * .exe, .com ..." or "not Image contains \\" have no literal to wait for
+ * and were evaluated on every process start; now a look at six marks
+ * skips them. The marks are the ones the evaluation reads, so the answer is
+ * the same.
+ */
+#define SG_NEG_GROUP 0x80000000u   /* in a unit's checks: a negative group */
+#define SG_MAX_NEG 64
+
+static void sufficient_set(const struct sg_node *x, struct trig_set *out)
+{
+	switch (x->op) {
+	case SG_N_LEAF:
+		if (is_scanned(x->leaf) && out->n < SG_MAX_NEG) {
+			WH_GROW(out->v, out->n + 1, out->cap);
+			out->v[out->n++] = x->leaf->id;
+		}
+		return;
+	case SG_N_OR:
+		for (uint32_t i = 0; i < x->n; i++)
+			if (x->kids[i]->op == SG_N_LEAF || x->kids[i]->op == SG_N_OR ||
+			    (x->kids[i]->op == SG_N_AND && x->kids[i]->n == 1))
+				sufficient_set(x->kids[i], out);
+		return;
+	case SG_N_AND:
+		if (x->n == 1)
+			sufficient_set(x->kids[0], out);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Append the negative groups of n's top-level AND (see sufficient_set). */
+static void negative_groups(const struct sg_node *n, struct sg_unit *un, struct trig_set *tmp)
+{
+	if (n->op == SG_N_AND) {
+		for (uint32_t i = 0; i < n->n; i++)
+			negative_groups(n->kids[i], un, tmp);
+		return;
+	}
+	if (n->op != SG_N_NOT)
+		return;
+	tmp->n = 0;
+	sufficient_set(n->kids[0], tmp);
+	if (!tmp->n)
+		return;
+	un->checks = wh_xreallocarray(un->checks, un->nchecks + tmp->n + 1, sizeof(uint32_t));
+	un->checks[un->nchecks++] = tmp->n | SG_NEG_GROUP;
+	memcpy(un->checks + un->nchecks, tmp->v, tmp->n * sizeof(uint32_t));
+	un->nchecks += tmp->n;
 }
 
 /* EventID values of which one must hold for n to hold (same logic, EventID leaves only). */
@@ -1314,6 +1375,51 @@ static void lit_nodes(struct wh_sigma *s, struct sg_node *n)
 		lit_nodes(s, n->kids[i]);
 }
 
+/* Does every leaf of n look at one field's value alone (no keywords, no
+ * reference to another field)? *f gets the field. */
+static bool single_field(const struct sg_node *n, uint32_t *f)
+{
+	if (n->op == SG_N_LEAF || n->op == SG_N_LIT) {
+		const struct sg_leaf *l = n->leaf;
+		if (l->keyword || l->field == SG_KEYWORD || l->kind == SG_K_FIELDREF || (*f != SG_NONE && *f != l->field))
+			return false;
+		*f = l->field;
+		return true;
+	}
+	if (n->op == SG_N_TRUE || n->op == SG_N_FALSE)
+		return true;
+	for (uint32_t i = 0; i < n->n; i++)
+		if (!single_field(n->kids[i], f))
+			return false;
+	return true;
+}
+
+/* A negative group of unit u whose literals are all on one field, which a
+ * memo entry of that field can then decide (fold_units): the field, and in
+ * *g the group's place in prog; SG_NONE when there is none. */
+static uint32_t neg_group_field(const struct wh_sigma *s, uint32_t u, uint32_t *g)
+{
+	const struct sg_uhot *un = &s->uhot[u];
+	const uint32_t *c = s->prog + un->off;
+	for (uint32_t i = 0; i < un->nchecks;) {
+		uint32_t w = c[i], n = w & ~SG_NEG_GROUP, f = SG_NONE, k;
+		if (w & SG_NEG_GROUP) {
+			for (k = 0; k < n; k++) {
+				const struct sg_leaf *l = s->leaves[c[i + 1 + k]];
+				if (l->keyword || (f != SG_NONE && l->field != f))
+					break;
+				f = l->field;
+			}
+			if (k == n && f != SG_NONE) {
+				*g = un->off + i;
+				return f;
+			}
+		}
+		i += 1 + n;
+	}
+	return SG_NONE;
+}
+
 enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE };
 
 /* Append a tree to prog (see struct sg_uhot). An OR the scan marks keeps
@@ -1567,6 +1673,7 @@ int wh_sigma_compile(struct wh_sigma *s)
 			memcpy(un->checks + un->nchecks, groups[g].v, groups[g].n * sizeof(uint32_t));
 			un->nchecks += groups[g].n;
 		}
+		negative_groups(un->expr, un, &ts);
 		if (ng == 0) {
 			un->always = true;
 			s->stats.always++;
@@ -1631,6 +1738,22 @@ int wh_sigma_compile(struct wh_sigma *s)
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
 	s->lres = wh_xcalloc(SG_LRES_SLOTS, sizeof(*s->lres));
 	s->field_gen = wh_xcalloc(s->nfields + 1, sizeof(*s->field_gen));
+	s->field_fold = wh_xcalloc(s->nfields + 1, sizeof(uint32_t));
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		uint32_t f = SG_NONE, g = SG_NONE;
+		if (!s->units[u].always)
+			continue;
+		if (!single_field(s->units[u].expr, &f) || f == SG_NONE)
+			f = neg_group_field(s, u, &g);
+		if (f == SG_NONE || !s->fields[f].scanned)
+			continue;
+		struct sg_field *fd = &s->fields[f];
+		fd->fold = wh_xreallocarray(fd->fold, fd->nfold + 1, sizeof(uint32_t));
+		fd->fold_grp = wh_xreallocarray(fd->fold_grp, fd->nfold + 1, sizeof(uint32_t));
+		fd->fold_grp[fd->nfold] = g;
+		fd->fold[fd->nfold++] = u;
+		s->uhot[u].single = f + 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->stats.compile_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
@@ -1844,10 +1967,10 @@ static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
 	const uint32_t *checks = s->prog + un->off;
 	for (uint32_t i = 0; i < un->nchecks;) {
-		uint32_t n = checks[i++], k;
+		uint32_t w = checks[i++], n = w & ~SG_NEG_GROUP, k;
 		for (k = 0; k < n && s->leaf_epoch[checks[i + k]] != s->tick; k++)
 			;
-		if (k == n)
+		if ((w & SG_NEG_GROUP) ? k < n : k == n)
 			return false;
 		i += n;
 	}
@@ -2326,7 +2449,7 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	if (nl > SG_MEMO_MAX_LEAVES || no + nt > SG_MEMO_MAX_EFFECTS)
 		return false;
 	uint32_t voff = (n + 3) & ~3u;
-	uint32_t need = voff + (nl + no + nt) * (uint32_t)sizeof(uint32_t);
+	uint32_t need = voff + (nl + no + nt + s->fields[scan].nfold) * (uint32_t)sizeof(uint32_t);
 	if (need > m->cap) {
 		uint32_t cap = need < 64 ? 64 : need;
 		if (s->memo_bytes - m->cap + cap > SG_MEMO_BUDGET)
@@ -2368,7 +2491,50 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	m->nleaves = nl;
 	m->nors = no;
 	m->ntrig = nt;
+	m->folded = false;
 	return true;
+}
+
+/*
+ * Units with no literal to wait for whose every leaf looks at one field's
+ * value (a regular expression on CommandLine) are a function of that value:
+ * they are evaluated once when the value gets its memo entry, and those that
+ * hold join the entry's units, so that in later events they are evaluated
+ * only when they hold instead of on every event (four of the seven rules
+ * that ran on every process start). Only when the field has one value in
+ * the event: the entry is for that value alone.
+ */
+static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
+{
+	const struct sg_field *fd = &s->fields[f];
+	if (!fd->nfold || s->fvals[s->field_head[f] - 1].next)
+		return;
+	uint32_t *t = (uint32_t *)(m->data + ((m->vlen + 3) & ~3u)) + m->nleaves + m->nors + m->ntrig;
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < fd->nfold; k++) {
+		uint32_t u = fd->fold[k], g = fd->fold_grp[k];
+		const struct sg_uhot *un = &s->uhot[u];
+		bool maybe;
+		if (g == SG_NONE) {
+			s->stats.evaluated++;
+			maybe = eval(s, s->prog + un->off + un->nchecks);
+		} else {
+			/* a negative group of the field's literals: the value rules
+			 * the unit out when it holds one of them */
+			const uint32_t *grp = s->prog + g;
+			uint32_t gn = grp[0] & ~SG_NEG_GROUP, j;
+			for (j = 0; j < gn && s->leaf_epoch[grp[1 + j]] != s->tick; j++)
+				;
+			maybe = j == gn;
+		}
+		if (maybe) {
+			t[n++] = u;
+			add_cand(s, u);
+		}
+	}
+	m->ntrig += n;
+	m->folded = true;
+	s->field_fold[f] = s->epoch;
 }
 
 /* Set what a remembered value sets (see memo_store). */
@@ -2439,6 +2605,8 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 				m->used = ++s->memo_clock;
 				s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 				replay(s, m);
+				if (m->folded && !s->fvals[s->field_head[scan] - 1].next)
+					s->field_fold[scan] = s->epoch;
 				if (m->kw && m->kw == s->cur_view->kwid)
 					s->kwdone[p->idx] = 1;
 				return;
@@ -2480,6 +2648,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 	if (m && memo_store(s, m, h, scan, v, n, kw)) {
 		s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 		replay(s, m);
+		fold_units(s, m, scan);
 		return;
 	}
 	for (uint32_t k = 0; k < s->nrec; k++)
@@ -2500,6 +2669,7 @@ static void new_epoch(struct wh_sigma *s)
 		/* after 4 billion events: start the stamps again */
 		memset(s->field_epoch, 0, (s->nfields + 1) * sizeof(uint32_t));
 		memset(s->field_gen, 0, (s->nfields + 1) * sizeof(*s->field_gen));
+		memset(s->field_fold, 0, (s->nfields + 1) * sizeof(uint32_t));
 		s->ip_epoch = 0;
 		s->epoch = 1;
 	}
@@ -2571,8 +2741,12 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		scan_value(s, &s->pend[i]);
 	if (view->kwid)
 		scan_keywords(s, view->kwdb, ev);
-	for (uint32_t i = 0; i < view->nalways; i++)
-		add_cand(s, view->always[i]);
+	for (uint32_t i = 0; i < view->nalways; i++) {
+		uint32_t u = view->always[i], f = s->uhot[u].single;
+		if (f && s->field_fold[f - 1] == s->epoch)
+			continue;   /* decided with its field's value: see fold_units */
+		add_cand(s, u);
+	}
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_uhot *un = &s->uhot[s->cand[i]];
 		if (s->rule_hit[un->rule] == s->tick || (un->nchecks && !checks_pass(s, un)))

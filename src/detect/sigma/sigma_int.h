@@ -183,6 +183,7 @@ struct sg_uhot {
 	uint32_t rule;
 	uint32_t off;            /* its checks in prog */
 	uint32_t nchecks;        /* words of checks; the tree follows them */
+	uint32_t single;         /* field + 1 whose memo entries decide the unit (fold_units); 0: none */
 };
 
 struct sg_corr;
@@ -209,6 +210,9 @@ struct sg_field {
 	bool memo_off;           /* its values rarely repeat: see scan_value */
 	struct sg_fielddb *db;
 	uint32_t memo_tries, memo_hits, memo_skip;
+	uint32_t *fold;          /* units decided with each memo entry of the field (engine.c) */
+	uint32_t *fold_grp;      /* per fold unit: its negative group's place in prog, or SG_NONE: evaluate it */
+	uint32_t nfold;
 };
 
 #define SG_RECENT_VIEWS 8
@@ -280,6 +284,7 @@ struct wh_sigma {
 	uint32_t *cand;
 	uint32_t ncand, cand_cap;
 	struct sg_uhot *uhot;               /* per unit */
+	uint32_t *field_fold;               /* per field: epoch its one value had a folded memo entry */
 	uint32_t *prog;
 	uint32_t nprog, prog_cap;
 	uint32_t kw_field;                  /* the pseudo-field of keyword literals */
