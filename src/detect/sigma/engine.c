@@ -607,12 +607,37 @@ static void sufficient_set(const struct sg_node *x, struct trig_set *out)
 	}
 }
 
+/*
+ * A check group as an OR of its literals: an id that the scan and the memo
+ * mark, like an OR node's, whenever one of them is in the event, so that a
+ * check reads one mark instead of one per literal (a process start read 79
+ * marks spread over the leaves to rule out the 13 units its common literals
+ * queue). In a unit's checks a group is its size (with SG_NEG_GROUP for a
+ * negative one), this id, then its literals; evaluation reads the id alone.
+ */
+static void add_group(struct wh_sigma *s, struct sg_unit *un, const uint32_t *ids, uint32_t n, uint32_t flag)
+{
+	uint32_t orid = ++s->nors;
+	for (uint32_t k = 0; k < n; k++) {
+		struct sg_leaf *l = s->leaves[ids[k]];
+		if (!l->nors || l->ors[l->nors - 1] != orid) {
+			WH_GROW(l->ors, l->nors + 1, l->ors_cap);
+			l->ors[l->nors++] = orid;
+		}
+	}
+	un->checks = wh_xreallocarray(un->checks, un->nchecks + n + 2, sizeof(uint32_t));
+	un->checks[un->nchecks++] = n | flag;
+	un->checks[un->nchecks++] = orid;
+	memcpy(un->checks + un->nchecks, ids, n * sizeof(uint32_t));
+	un->nchecks += n;
+}
+
 /* Append the negative groups of n's top-level AND (see sufficient_set). */
-static void negative_groups(const struct sg_node *n, struct sg_unit *un, struct trig_set *tmp)
+static void negative_groups(struct wh_sigma *s, const struct sg_node *n, struct sg_unit *un, struct trig_set *tmp)
 {
 	if (n->op == SG_N_AND) {
 		for (uint32_t i = 0; i < n->n; i++)
-			negative_groups(n->kids[i], un, tmp);
+			negative_groups(s, n->kids[i], un, tmp);
 		return;
 	}
 	if (n->op != SG_N_NOT)
@@ -621,10 +646,7 @@ static void negative_groups(const struct sg_node *n, struct sg_unit *un, struct 
 	sufficient_set(n->kids[0], tmp);
 	if (!tmp->n)
 		return;
-	un->checks = wh_xreallocarray(un->checks, un->nchecks + tmp->n + 1, sizeof(uint32_t));
-	un->checks[un->nchecks++] = tmp->n | SG_NEG_GROUP;
-	memcpy(un->checks + un->nchecks, tmp->v, tmp->n * sizeof(uint32_t));
-	un->nchecks += tmp->n;
+	add_group(s, un, tmp->v, tmp->n, SG_NEG_GROUP);
 }
 
 /* EventID values of which one must hold for n to hold (same logic, EventID leaves only). */
@@ -1396,26 +1418,26 @@ static bool single_field(const struct sg_node *n, uint32_t *f)
 
 /* A negative group of unit u whose literals are all on one field, which a
  * memo entry of that field can then decide (fold_units): the field, and in
- * *g the group's place in prog; SG_NONE when there is none. */
+ * *g the group's OR id; SG_NONE when there is none. */
 static uint32_t neg_group_field(const struct wh_sigma *s, uint32_t u, uint32_t *g)
 {
-	const struct sg_uhot *un = &s->uhot[u];
-	const uint32_t *c = s->prog + un->off;
+	const struct sg_unit *un = &s->units[u];
+	const uint32_t *c = un->checks;
 	for (uint32_t i = 0; i < un->nchecks;) {
 		uint32_t w = c[i], n = w & ~SG_NEG_GROUP, f = SG_NONE, k;
 		if (w & SG_NEG_GROUP) {
 			for (k = 0; k < n; k++) {
-				const struct sg_leaf *l = s->leaves[c[i + 1 + k]];
+				const struct sg_leaf *l = s->leaves[c[i + 2 + k]];
 				if (l->keyword || (f != SG_NONE && l->field != f))
 					break;
 				f = l->field;
 			}
 			if (k == n && f != SG_NONE) {
-				*g = un->off + i;
+				*g = c[i + 1];
 				return f;
 			}
 		}
-		i += 1 + n;
+		i += 2 + n;
 	}
 	return SG_NONE;
 }
@@ -1668,12 +1690,9 @@ int wh_sigma_compile(struct wh_sigma *s)
 		for (uint32_t g = 1; g < ng; g++) {
 			if (groups[g].n > SG_MAX_CHECK)
 				continue;
-			un->checks = wh_xreallocarray(un->checks, un->nchecks + groups[g].n + 1, sizeof(uint32_t));
-			un->checks[un->nchecks++] = groups[g].n;
-			memcpy(un->checks + un->nchecks, groups[g].v, groups[g].n * sizeof(uint32_t));
-			un->nchecks += groups[g].n;
+			add_group(s, un, groups[g].v, groups[g].n, 0);
 		}
-		negative_groups(un->expr, un, &ts);
+		negative_groups(s, un->expr, un, &ts);
 		if (ng == 0) {
 			un->always = true;
 			s->stats.always++;
@@ -1728,11 +1747,10 @@ int wh_sigma_compile(struct wh_sigma *s)
 		struct sg_uhot *h = &s->uhot[u];
 		h->rule = un->rule;
 		h->off = s->nprog;
-		h->nchecks = un->nchecks;
 		WH_GROW(s->prog, s->nprog + un->nchecks, s->prog_cap);
-		if (un->nchecks)
-			memcpy(s->prog + s->nprog, un->checks, un->nchecks * sizeof(uint32_t));
-		s->nprog += un->nchecks;
+		for (uint32_t i = 0; i < un->nchecks; i += 2 + (un->checks[i] & ~SG_NEG_GROUP))
+			s->prog[s->nprog++] = (un->checks[i] & SG_NEG_GROUP) | un->checks[i + 1];
+		h->nchecks = s->nprog - h->off;
 		flatten(s, un->expr);
 	}
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
@@ -1966,13 +1984,11 @@ static void add_cand(struct wh_sigma *s, uint32_t u)
 static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
 	const uint32_t *checks = s->prog + un->off;
-	for (uint32_t i = 0; i < un->nchecks;) {
-		uint32_t w = checks[i++], n = w & ~SG_NEG_GROUP, k;
-		for (k = 0; k < n && s->leaf_epoch[checks[i + k]] != s->tick; k++)
-			;
-		if ((w & SG_NEG_GROUP) ? k < n : k == n)
+	for (uint32_t i = 0; i < un->nchecks; i++) {
+		uint32_t w = checks[i];
+		bool any = s->or_epoch[w & ~SG_NEG_GROUP] == s->tick;
+		if ((w & SG_NEG_GROUP) ? any : !any)
 			return false;
-		i += n;
 	}
 	return true;
 }
@@ -2521,11 +2537,7 @@ static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
 		} else {
 			/* a negative group of the field's literals: the value rules
 			 * the unit out when it holds one of them */
-			const uint32_t *grp = s->prog + g;
-			uint32_t gn = grp[0] & ~SG_NEG_GROUP, j;
-			for (j = 0; j < gn && s->leaf_epoch[grp[1 + j]] != s->tick; j++)
-				;
-			maybe = j == gn;
+			maybe = s->or_epoch[g] != s->tick;
 		}
 		if (maybe) {
 			t[n++] = u;

@@ -172,7 +172,8 @@ struct sg_unit {
 
 /*
  * What evaluating a unit reads, packed per unit in one array (units' prog):
- * its trigger checks (n, n leaf ids, ...), then its tree as nodes of two
+ * its checks (a word per trigger group: the group's OR id, with
+ * SG_NEG_GROUP for a negative one; see add_group), then its tree as nodes of two
  * words in depth-first order (the kind in the low 4 bits of the first and
  * the node's size in nodes above them; the second an OR's mark, a leaf id).
  * The trees built from the rules are spread over the rule set's arena
@@ -182,7 +183,7 @@ struct sg_unit {
 struct sg_uhot {
 	uint32_t rule;
 	uint32_t off;            /* its checks in prog */
-	uint32_t nchecks;        /* words of checks; the tree follows them */
+	uint32_t nchecks;        /* words of checks (one per group); the tree follows them */
 	uint32_t single;         /* field + 1 whose memo entries decide the unit (fold_units); 0: none */
 };
 
@@ -211,7 +212,7 @@ struct sg_field {
 	struct sg_fielddb *db;
 	uint32_t memo_tries, memo_hits, memo_skip;
 	uint32_t *fold;          /* units decided with each memo entry of the field (engine.c) */
-	uint32_t *fold_grp;      /* per fold unit: its negative group's place in prog, or SG_NONE: evaluate it */
+	uint32_t *fold_grp;      /* per fold unit: its negative group's OR id, or SG_NONE: evaluate it */
 	uint32_t nfold;
 };
 
