@@ -581,13 +581,16 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
  * by its index and the details by their place in the rule's name list, so
  * it is a fraction of the rendered line (about 220 bytes against 1.2 KB on
  * the benchmark), fewer bytes go through memory, and the timeline spills
- * later or not at all. Strings the record points to (interned hosts and
- * sources) live until the output is written; the timeline may write a
+ * later or not at all. What the record points to (the inames of its host
+ * and source) lives until the output is written; the timeline may write a
  * record to a temporary file and read it back in the same process, so the
- * pointers stay valid. The time is the timeline entry's.
+ * pointers stay valid. The time is the timeline entry's. The text is then
+ * made from pieces the rule, the host and the source keep ready
+ * (json_entry, csv_entry, table_entry), the same bytes as the finding
+ * writers give, which debug builds check line by line.
  *
  *   kind, ndetails, image_at, guid_at (a byte each) | event id (int32) |
- *   rule index (uint32) | host, source (pointers) | offset, record, pid
+ *   rule index (uint32) | host, source (struct iname pointers) | offset, record, pid
  *   (varints) | ndetails x (name index byte, varint length, value, NUL) |
  *   image (varint length, value, NUL) when image_at is AT_INLINE | guid
  *   the same
