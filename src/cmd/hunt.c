@@ -83,6 +83,7 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 /* What stays the same between hits of one rule, made once per rule: the
  * rule's own strings live as long as the set, which outlives the output. */
 struct rule_memo {
+	const struct wh_sigma_rule *rule;   /* the rule, once seen to be the set's */
 	int32_t event_id;
 	const char *explanation;   /* for event_id; NULL: not made yet */
 	/* the names whose values its hits show (detail_names), then proc_names;
@@ -106,6 +107,7 @@ struct rule_memo {
 	uint32_t tmask;
 	uint64_t lenmask;          /* bit nlen % 64 */
 	uint64_t firstmask[4];     /* bit of the first byte */
+	uint32_t srow;             /* its row in the statistics per rule + 1; 0: not yet */
 	const char *fid;           /* the finding id: the rule's id, else its title */
 	size_t fidlen;
 	/* Its hits' JSON lines in pieces, made at the first one written:
@@ -141,6 +143,7 @@ struct iname {
 	char *csv;                 /* its CSV field, and its table column; NULL: not made yet */
 	size_t clen;
 	char tab[26];              /* "%-24.24s  " of it, or of "-" */
+	uint32_t hrow;             /* its row in the statistics per host + 1; 0: not yet */
 };
 
 /* The last iname looked up, with the string it was for. */
@@ -156,6 +159,7 @@ struct stat_row {
 	enum wh_severity sev;
 	int64_t first, last;
 	struct wh_map rules;   /* per host: distinct rules */
+	const char *last_rule; /* per host: the id last put in rules (a put again changes nothing) */
 };
 
 /* Hits per rule or per host, counted as they come. */
@@ -433,9 +437,15 @@ static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rul
 		c->nrules = wh_sigma_nrules(c->sigma);
 		c->memo = wh_xcalloc(c->nrules + 1, sizeof(*c->memo));
 	}
-	if (r->index >= c->nrules || wh_sigma_rule_at(c->sigma, r->index) != r)
+	if (r->index >= c->nrules)
 		return NULL;
-	return &c->memo[r->index];
+	struct rule_memo *m = &c->memo[r->index];
+	if (m->rule != r) {   /* checked once per rule */
+		if (wh_sigma_rule_at(c->sigma, r->index) != r)
+			return NULL;
+		m->rule = r;
+	}
+	return m;
 }
 
 /* The explanation of a hit of rule r on an event of this id (valid until
@@ -510,7 +520,8 @@ static const struct iname *intern_last(struct hunt_ctx *c, const char *s, struct
 
 static void table_row(FILE *o, const struct wh_finding *f);
 static void csv_row(FILE *o, const struct wh_finding *f);
-static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host);
+static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host,
+		     uint32_t *row);
 
 /* A finding for the hit, in the scratch list. */
 static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigma_hit *h, struct finding_buf *fb)
@@ -570,13 +581,16 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
  * by its index and the details by their place in the rule's name list, so
  * it is a fraction of the rendered line (about 220 bytes against 1.2 KB on
  * the benchmark), fewer bytes go through memory, and the timeline spills
- * later or not at all. Strings the record points to (interned hosts and
- * sources) live until the output is written; the timeline may write a
+ * later or not at all. What the record points to (the inames of its host
+ * and source) lives until the output is written; the timeline may write a
  * record to a temporary file and read it back in the same process, so the
- * pointers stay valid. The time is the timeline entry's.
+ * pointers stay valid. The time is the timeline entry's. The text is then
+ * made from pieces the rule, the host and the source keep ready
+ * (json_entry, csv_entry, table_entry), the same bytes as the finding
+ * writers give, which debug builds check line by line.
  *
  *   kind, ndetails, image_at, guid_at (a byte each) | event id (int32) |
- *   rule index (uint32) | host, source (pointers) | offset, record, pid
+ *   rule index (uint32) | host, source (struct iname pointers) | offset, record, pid
  *   (varints) | ndetails x (name index byte, varint length, value, NUL) |
  *   image (varint length, value, NUL) when image_at is AT_INLINE | guid
  *   the same
@@ -699,8 +713,8 @@ static void on_event_hit(struct hunt_ctx *c, struct rule_memo *m, const struct w
 		f.severity = r->severity;
 		f.host = hn->s;
 		f.time = f.time_end = ev->time;
-		stat_add(&c->per_rule, f.id, &f, false);
-		stat_add(&c->per_host, f.host, &f, true);
+		stat_add(&c->per_rule, f.id, &f, false, &m->srow);
+		stat_add(&c->per_host, f.host, &f, true, &((struct iname *)hn)->hrow);
 	}
 	struct hit_details d;
 	find_details(c, m, ev, &d);
@@ -774,8 +788,8 @@ static void on_hit(const struct wh_sigma_hit *h, void *arg)
 	if (c->fail_on >= 0 && (int)f->severity >= c->fail_on)
 		c->failed = true;
 	if (c->stats) {
-		stat_add(&c->per_rule, f->id, f, false);
-		stat_add(&c->per_host, f->host, f, true);
+		stat_add(&c->per_rule, f->id, f, false, NULL);
+		stat_add(&c->per_host, f->host, f, true, NULL);
 	}
 	fseeko(c->render, 0, SEEK_SET);
 	putc(REC_TEXT, c->render);
@@ -1491,23 +1505,30 @@ static int cmp_stat(const void *a, const void *b)
 }
 
 /* key and the finding's strings stay valid to the end (rule and interned). */
-static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host)
+static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host,
+		     uint32_t *row)
 {
 	bool added;
-	struct wh_map_slot *sl = wh_map_put(&t->m, key, strlen(key), &added);
-	if (added) {
-		WH_GROW(t->rows, t->n + 1, t->cap);
-		struct stat_row *r = &t->rows[t->n];
-		memset(r, 0, sizeof(*r));
-		r->key = key;
-		r->title = f->title;
-		r->sev = f->severity;
-		r->first = r->last = f->time;
-		wh_map_init(&r->rules, false);
-		sl->val = (void *)(uintptr_t)(t->n + 1);
-		t->n++;
+	uint32_t at = row ? *row : 0;   /* the row's place + 1, when the caller keeps it */
+	if (!at) {
+		struct wh_map_slot *sl = wh_map_put(&t->m, key, strlen(key), &added);
+		if (added) {
+			WH_GROW(t->rows, t->n + 1, t->cap);
+			struct stat_row *r = &t->rows[t->n];
+			memset(r, 0, sizeof(*r));
+			r->key = key;
+			r->title = f->title;
+			r->sev = f->severity;
+			r->first = r->last = f->time;
+			wh_map_init(&r->rules, false);
+			sl->val = (void *)(uintptr_t)(t->n + 1);
+			t->n++;
+		}
+		at = (uint32_t)(uintptr_t)sl->val;
+		if (row)
+			*row = at;
 	}
-	struct stat_row *r = &t->rows[(uintptr_t)sl->val - 1];
+	struct stat_row *r = &t->rows[at - 1];
 	r->hits++;
 	if (f->severity > r->sev)
 		r->sev = f->severity;
@@ -1515,8 +1536,10 @@ static void stat_add(struct stat_tab *t, const char *key, const struct wh_findin
 		r->first = f->time;
 	if (f->time != WH_TIME_NONE && (r->last == WH_TIME_NONE || f->time > r->last))
 		r->last = f->time;
-	if (per_host)
+	if (per_host && r->last_rule != f->id) {
 		wh_map_put(&r->rules, f->id, strlen(f->id), &added);
+		r->last_rule = f->id;
+	}
 }
 
 static void stat_release(struct stat_tab *t)
