@@ -19,6 +19,19 @@
 uint64_t wh_hash_bytes(const void *p, size_t n);
 uint64_t wh_hash_bytes_nocase(const void *p, size_t n);
 
+/* A finaliser that carries every bit of x to every bit of the result, for
+ * hashes built from products (which carry a difference only upwards) that
+ * index tables by their low bits. */
+static inline uint64_t wh_mix64(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	return x;
+}
+
 struct wh_map_slot {
 	const char *key;
 	size_t klen;

@@ -136,15 +136,6 @@ const struct wh_flow_stats *wh_flowtab_stats(const struct wh_flowtab *t)
 
 /* ---- keys ---- */
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ULL;
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ULL;
-	x ^= x >> 32;
-	return x;
-}
 
 /* The same hash for both directions. */
 static uint64_t key_hash(const struct wh_ip *x, uint16_t xp, const struct wh_ip *y, uint16_t yp,
@@ -152,7 +143,7 @@ static uint64_t key_hash(const struct wh_ip *x, uint16_t xp, const struct wh_ip 
 {
 	uint64_t hx = wh_ip_hash(x) + xp, hy = wh_ip_hash(y) + yp;
 	uint64_t lo = hx < hy ? hx : hy, hi = hx < hy ? hy : hx;
-	return mix64(lo * 0x9e3779b97f4a7c15ULL ^ (hi + proto));
+	return wh_mix64(lo * 0x9e3779b97f4a7c15ULL ^ (hi + proto));
 }
 
 /* ---- lists ---- */
@@ -527,7 +518,7 @@ static void update(struct wh_flowtab *t, uint32_t i, const struct wh_pkt *p, boo
 
 static struct frag_slot *frag_slot(struct wh_flowtab *t, const struct wh_pkt *p)
 {
-	uint64_t h = mix64(wh_ip_hash(&p->src) ^ (wh_ip_hash(&p->dst) << 1) ^ p->ip_id ^
+	uint64_t h = wh_mix64(wh_ip_hash(&p->src) ^ (wh_ip_hash(&p->dst) << 1) ^ p->ip_id ^
 			   ((uint64_t)p->proto << 20));
 	return &t->frag[h & (FRAG_SLOTS - 1)];
 }

@@ -988,20 +988,6 @@ static inline uint64_t tail_word(const char *p, size_t n)
 	return (unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 | (uint64_t)(unsigned char)p[n - 1] << 16;
 }
 
-/* Every bit of h to every bit of the result: a product carries a byte's
- * difference only upwards, and the tables index by the low bits, so a
- * value's last bytes (user001, user002, ... in the top of the last word)
- * must reach them. */
-static inline uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 /* A hash of n bytes as ASCII lower case, 8 bytes at a time (long literals
  * are hashed at every place their anchor occurs). */
 static uint64_t hash_fold(const char *p, size_t n)
@@ -1016,7 +1002,7 @@ static uint64_t hash_fold(const char *p, size_t n)
 	}
 	if (i < n)
 		h = (h ^ fold8(tail_word(p, n))) * 0xc4ceb9fe1a85ec53ull;
-	return mix64(h);
+	return wh_mix64(h);
 }
 
 /* The bloom filter's bit for a long literal (at least SG_LONG_LIT bytes):
@@ -1033,8 +1019,8 @@ static inline uint32_t quick_key(const char *p, size_t len)
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 8, 8);
 	memcpy(&c, p + len - 8, 8);
-	return (uint32_t)(mix64(fold8(a) ^ (fold8(b) * 0x9e3779b97f4a7c15ull) ^ (fold8(c) * 0xc2b2ae3d27d4eb4full) ^ len) %
-			  SG_BLOOM_BITS);
+	uint64_t h = fold8(a) ^ (fold8(b) * 0x9e3779b97f4a7c15ull) ^ (fold8(c) * 0xc2b2ae3d27d4eb4full) ^ len;
+	return (uint32_t)(wh_mix64(h) % SG_BLOOM_BITS);
 }
 
 /* Take the long CONTAINS and STARTS literals out of lv into the anchor
@@ -2444,7 +2430,7 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
 	}
 	if (i < n)
 		h = (h ^ tail_word(v, n)) * 0xc4ceb9fe1a85ec53ull;
-	h = mix64(h);
+	h = wh_mix64(h);
 	return h ? h : 1;
 }
 
