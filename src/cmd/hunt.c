@@ -523,12 +523,9 @@ static void csv_row(FILE *o, const struct wh_finding *f);
 static void stat_add(struct stat_tab *t, const char *key, const struct wh_finding *f, bool per_host,
 		     uint32_t *row);
 
-/* A finding for the hit, in the scratch list. */
-static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigma_hit *h, struct finding_buf *fb)
+/* What a finding takes from its rule. */
+static void rule_part(struct wh_finding *f, const struct wh_sigma_rule *r)
 {
-	const struct wh_sigma_rule *r = h->rule;
-	struct wh_findings *l = &c->findings;
-	struct wh_finding *f = wh_findings_add(l);
 	f->id = *r->id ? r->id : r->title;
 	f->title = r->title;
 	f->analytic = "sigma";
@@ -537,6 +534,15 @@ static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigm
 	f->attack = r->attack;
 	f->stage = r->stage;
 	f->viewpoints = WH_VP_PROCESS;
+}
+
+/* A finding for the hit, in the scratch list. */
+static struct wh_finding *build_finding(struct hunt_ctx *c, const struct wh_sigma_hit *h, struct finding_buf *fb)
+{
+	const struct wh_sigma_rule *r = h->rule;
+	struct wh_findings *l = &c->findings;
+	struct wh_finding *f = wh_findings_add(l);
+	rule_part(f, r);
 	const struct wh_event *ev = h->ev;
 	f->host = wh_intern_str(&c->strings, h->host ? h->host : ev ? ev->host : "");
 	if (r->correlation) {
@@ -931,14 +937,7 @@ static void view_finding(struct hunt_ctx *c, int64_t time, const struct rec_view
 		det[k + 1].value = v->val[k];
 	}
 	memset(f, 0, sizeof(*f));
-	f->id = *r->id ? r->id : r->title;
-	f->title = r->title;
-	f->analytic = "sigma";
-	f->severity = r->severity;
-	f->confidence = r->confidence;
-	f->attack = r->attack;
-	f->stage = r->stage;
-	f->viewpoints = WH_VP_PROCESS;
+	rule_part(f, r);
 	f->host = v->hd.host->s;
 	f->time = f->time_end = time;
 	if (c->mode == OUT_JSON)   /* the only form that shows it */

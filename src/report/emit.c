@@ -49,6 +49,22 @@ static inline size_t escape_one(char *o, const unsigned char *p, size_t avail, s
 	}
 }
 
+/* Write the escape of the byte at p[i] that needs one (a quote, a
+ * backslash, a control byte, a byte that starts UTF-8 to check) at dst + *o;
+ * returns how many bytes of p it took. */
+static inline size_t escape_at(char *dst, size_t *o, const unsigned char *p, size_t i, size_t n)
+{
+	unsigned c = p[i];
+	if (c == '"' || c == '\\') {
+		dst[(*o)++] = '\\';
+		dst[(*o)++] = (char)c;
+		return 1;
+	}
+	size_t used;
+	*o += escape_one(dst + *o, p + i, n - i, &used);
+	return used;
+}
+
 /*
  * Plain bytes go 16 at a time: they are stored before they are checked,
  * which the room dst has (6 * n + 2) always allows while 16 bytes of input
@@ -79,16 +95,7 @@ size_t wh_json_escape(char *dst, const char *s, size_t n)
 		size_t k = (size_t)__builtin_ctz(mask);
 		i += k;
 		o += k;
-		unsigned c = p[i];
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-			i++;
-			continue;
-		}
-		size_t used;
-		o += escape_one(dst + o, p + i, n - i, &used);
-		i += used;
+		i += escape_at(dst, &o, p, i, n);
 	}
 	if (i < n && n >= 16) {
 		size_t base = n - 16;   /* i > base here */
@@ -102,16 +109,7 @@ size_t wh_json_escape(char *dst, const char *s, size_t n)
 				dst[o++] = (char)p[i++];
 			if (i >= n)
 				break;
-			unsigned c = p[i];
-			if (c == '"' || c == '\\') {
-				dst[o++] = '\\';
-				dst[o++] = (char)c;
-				i++;
-			} else {
-				size_t used;
-				o += escape_one(dst + o, p + i, n - i, &used);
-				i += used;
-			}
+			i += escape_at(dst, &o, p, i, n);
 			mask &= 0xffffu << (i - base);
 		}
 	}
@@ -121,16 +119,7 @@ size_t wh_json_escape(char *dst, const char *s, size_t n)
 			dst[o++] = (char)p[i++];
 		if (i >= n)
 			break;
-		unsigned c = p[i];
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-			i++;
-			continue;
-		}
-		size_t used;
-		o += escape_one(dst + o, p + i, n - i, &used);
-		i += used;
+		i += escape_at(dst, &o, p, i, n);
 	}
 	dst[o++] = '"';
 	return o;
