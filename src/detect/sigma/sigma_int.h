@@ -156,7 +156,7 @@ struct sg_unit {
 	uint32_t rule;
 	uint32_t target;
 	struct sg_node *expr;
-	bool always;             /* no trigger literal: evaluate on every event of its target */
+	bool always;             /* no trigger literal: a candidate on every event of its target, unless a memo entry decides it (fold_units) */
 	bool keywords;           /* has keyword leaves: every field value is searched */
 	uint32_t *fields;        /* fields with literal leaves in its tree */
 	uint32_t nfields, fields_cap;
