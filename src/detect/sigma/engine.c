@@ -533,6 +533,11 @@ static bool trigger_set(struct wh_sigma *s, const struct sg_node *n, struct trig
  */
 #define SG_MAX_GROUPS 3
 #define SG_MAX_CHECK 32          /* a larger group is not worth checking */
+/* An OR with fewer literal children than this reads their marks when it is
+ * evaluated instead of having a mark of its own: the scan and the memo set
+ * some 190 OR marks an event, most of them for ORs no variant of the event
+ * will evaluate, and small ORs were half of them. */
+#define SG_OR_MARKED 5
 
 static int cmp_trig_cost(const void *a, const void *b)
 {
@@ -581,6 +586,7 @@ static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, stru
  * the same.
  */
 #define SG_NEG_GROUP 0x80000000u   /* in a unit's checks: a negative group */
+#define SG_LEAF_GROUP 0x40000000u  /* ... whose id is its one literal's, not an OR's */
 #define SG_MAX_NEG 64
 
 static void sufficient_set(const struct sg_node *x, struct trig_set *out)
@@ -617,8 +623,10 @@ static void sufficient_set(const struct sg_node *x, struct trig_set *out)
  */
 static void add_group(struct wh_sigma *s, struct sg_unit *un, const uint32_t *ids, uint32_t n, uint32_t flag)
 {
-	uint32_t orid = ++s->nors;
-	for (uint32_t k = 0; k < n; k++) {
+	/* one literal: its own mark will do (an OR id would cost a mark more
+	 * each time the literal occurs) */
+	uint32_t orid = n == 1 ? ids[0] | SG_LEAF_GROUP : ++s->nors;
+	for (uint32_t k = 0; n > 1 && k < n; k++) {
 		struct sg_leaf *l = s->leaves[ids[k]];
 		if (!l->nors || l->ors[l->nors - 1] != orid) {
 			WH_GROW(l->ors, l->nors + 1, l->ors_cap);
@@ -1597,7 +1605,7 @@ static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *
 	uint32_t nlit = 0;
 	for (uint32_t i = 0; i < n->n; i++)
 		nlit += n->kids[i]->op == SG_N_LEAF && is_scanned(n->kids[i]->leaf);
-	if (nlit < 2)
+	if (nlit < SG_OR_MARKED)
 		return;
 	n->orid = ++s->nors;
 	n->rest = wh_arena_alloc(&s->arena, (n->n - nlit + 1) * sizeof(*n->rest));
@@ -1971,8 +1979,8 @@ static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
 	const uint32_t *checks = s->prog + un->off;
 	for (uint32_t i = 0; i < un->nchecks; i++) {
-		uint32_t w = checks[i];
-		bool any = s->or_epoch[w & ~SG_NEG_GROUP] == s->tick;
+		uint32_t w = checks[i], id = w & ~(SG_NEG_GROUP | SG_LEAF_GROUP);
+		bool any = ((w & SG_LEAF_GROUP) ? s->leaf_epoch[id] : s->or_epoch[id]) == s->tick;
 		if ((w & SG_NEG_GROUP) ? any : !any)
 			return false;
 	}
@@ -2523,7 +2531,8 @@ static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
 		} else {
 			/* a negative group of the field's literals: the value rules
 			 * the unit out when it holds one of them */
-			maybe = s->or_epoch[g] != s->tick;
+			uint32_t id = g & ~SG_LEAF_GROUP;
+			maybe = ((g & SG_LEAF_GROUP) ? s->leaf_epoch[id] : s->or_epoch[id]) != s->tick;
 		}
 		if (maybe) {
 			t[n++] = u;
