@@ -216,6 +216,71 @@ static void test_field_shapes(void **st)
 	wh_sigma_free(s);
 }
 
+/* Events of one view whose fields differ (forwarded logs add some): the
+ * places past the view's first event, and names found through the name
+ * cache rather than the place, give the same answers. */
+static void test_field_places(void **st)
+{
+	(void)st;
+	struct wh_sigma *s = load(RULE("p1", "  sel:\n    Image|endswith: '\\a.exe'\n    User: bob\n  condition: sel"));
+	struct hits h = run(s, PROC("Image", "C:\\a.exe"));
+	assert_false(hit(&h, "p1"));
+	/* more fields than the first event had */
+	h = run(s, PROC("A", "1", "B", "2", "C", "3", "D", "4", "Image", "C:\\a.exe", "User", "bob"));
+	assert_true(hit(&h, "p1"));
+	/* a name of the same length at a place that held User: not User */
+	h = run(s, PROC("A", "1", "B", "2", "C", "3", "D", "4", "Image", "C:\\a.exe", "Usex", "bob"));
+	assert_false(hit(&h, "p1"));
+	/* User at a place that held Image, Image at one that held D */
+	h = run(s, PROC("A", "1", "B", "2", "C", "3", "Image", "C:\\a.exe", "User", "bob"));
+	assert_true(hit(&h, "p1"));
+	/* the same names in other case: the cache keeps bytes, the ids fold */
+	h = run(s, PROC("A", "1", "B", "2", "C", "3", "IMAGE", "C:\\a.exe", "user", "bob"));
+	assert_true(hit(&h, "p1"));
+	h = run(s, PROC("Usex", "bob", "Image", "C:\\a.exe"));
+	assert_false(hit(&h, "p1"));
+	/* thousands of names of User's length, each after User was seen: some
+	 * share User's slot of the name cache, none may be taken for it */
+	for (int i = 0; i < 4096; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "%04x", i);
+		h = run(s, PROC("A", "1", "B", "2", "C", "3", "D", "4", "E", "5", "Image", "C:\\a.exe", "User", "bob"));
+		assert_true(hit(&h, "p1"));
+		h = run(s, PROC("A", "1", "B", "2", "C", "3", "D", "4", "E", "5", "F", "6", "Image", "C:\\a.exe", name, "bob"));
+		assert_false(hit(&h, "p1"));
+	}
+	wh_sigma_free(s);
+}
+
+/* Equality literals are looked up only for values of their lengths: the
+ * length filter must not drop a value of the right length, long ones
+ * (the lengths from 63 up share one bit) included. */
+static void test_equality_lengths(void **st)
+{
+	(void)st;
+	char lit[71], yaml[512], longer[101];
+	memset(lit, 'q', 70);
+	lit[70] = '\0';
+	memset(longer, 'q', 100);
+	longer[100] = '\0';
+	snprintf(yaml, sizeof(yaml), RULE("e1", "  sel:\n    User:\n      - bob\n      - '%s'\n  condition: sel"), lit);
+	struct wh_sigma *s = load(yaml);
+	struct hits h = run(s, PROC("User", "bob"));
+	assert_true(hit(&h, "e1"));
+	h = run(s, PROC("User", "BOB"));
+	assert_true(hit(&h, "e1"));
+	h = run(s, PROC("User", "bobb"));
+	assert_false(hit(&h, "e1"));
+	h = run(s, PROC("User", lit));
+	assert_true(hit(&h, "e1"));
+	h = run(s, PROC("User", longer));
+	assert_false(hit(&h, "e1"));
+	longer[69] = '\0';
+	h = run(s, PROC("User", longer));
+	assert_false(hit(&h, "e1"));
+	wh_sigma_free(s);
+}
+
 /* Only the fields some rule of the view looks at are bound: those of
  * null and exists tests, of a fieldref's other side, and of leaves under
  * a negation count too. */
@@ -600,6 +665,8 @@ int main(void)
 		cmocka_unit_test(test_keyword_with_separator_byte),
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_field_shapes),
+		cmocka_unit_test(test_field_places),
+		cmocka_unit_test(test_equality_lengths),
 		cmocka_unit_test(test_bound_fields),
 		cmocka_unit_test(test_recent_views),
 		cmocka_unit_test(test_long_literals),

@@ -113,6 +113,11 @@ struct sg_fielddb {
 	struct sg_eqslot *eq;    /* open addressing, mask + 1 slots */
 	uint32_t eq_mask;
 	bool eq_cased;           /* some equality literal is case-sensitive */
+	/* the lengths of the equality literals: bit n for n < 64, bit 63 for
+	 * any longer; and the longest. A value of another length is not
+	 * hashed (call traces and script blocks are kilobytes long) */
+	uint64_t eq_lens;
+	uint32_t eq_maxlen;
 	/* Only anchors, a few, all ending in the same byte that is not a
 	 * letter (MD5= SHA1= SHA256= IMPHASH= of Hashes): found by looking for
 	 * that byte instead of a Hyperscan scan, which ran at 4 cycles a byte
@@ -145,6 +150,7 @@ struct sg_view {
 /* One remembered field name (names up to SG_SHAPE_NAME bytes). */
 #define SG_SHAPE_NAME 48
 #define SG_SHAPE_MAX 256
+#define SG_NAME_CACHE 1024       /* power of two */
 struct sg_shape {
 	uint32_t fid;            /* SG_NONE: no rule uses the field */
 	uint32_t nlen;           /* UINT32_MAX: not remembered */
@@ -375,6 +381,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	wh_map_release(&s->by_name);
 	wh_map_release(&s->leaf_keys);
 	wh_map_release(&s->field_ids);
+	free(s->names);
 	wh_map_release(&s->views);
 	wh_intern_release(&s->strings);
 	wh_arena_release(&s->arena);
@@ -1190,6 +1197,9 @@ static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf
 				continue;
 			}
 			d->eq_cased |= l->cased;
+			d->eq_lens |= 1ull << (l->len < 63 ? l->len : 63);
+			if (l->len > d->eq_maxlen)
+				d->eq_maxlen = (uint32_t)l->len;
 			eq_insert(d, l->cased ? wh_hash_bytes(l->s, l->len) : wh_hash_bytes_nocase(l->s, l->len), l->id);
 		}
 		nl = m;
@@ -2135,6 +2145,8 @@ static void match_num(struct wh_sigma *s, const struct sg_fielddb *d, const char
 
 static void match_eq(struct wh_sigma *s, const struct sg_fielddb *d, const char *v, uint32_t n)
 {
+	if (n > d->eq_maxlen || !((d->eq_lens >> (n < 63 ? n : 63)) & 1))
+		return;   /* no equality literal is that long */
 	for (int pass = 0; pass < (d->eq_cased ? 2 : 1); pass++) {
 		uint64_t h = pass == 0 ? wh_hash_bytes_nocase(v, n) : wh_hash_bytes(v, n);
 		for (uint32_t i = (uint32_t)h & d->eq_mask; d->eq[i].leaf; i = (i + 1) & d->eq_mask) {
@@ -2306,14 +2318,50 @@ static void bind_field(struct wh_sigma *s, uint32_t f, const char *v, uint32_t n
 	s->fvals[i - 1].next = s->nfvals;
 }
 
-/* The id of the event's i-th field name, or SG_NONE. */
+/* A name's slot in the name cache: its length and first and last bytes
+ * as they are (the map folds case, byte by byte). */
+static inline uint32_t name_slot(const char *p, uint32_t n)
+{
+	uint64_t a = 0, b = 0;
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+	} else if (n) {
+		a = tail_word(p, n);
+	}
+	return (uint32_t)(wh_mix64(a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) & (SG_NAME_CACHE - 1));
+}
+
+static uint32_t field_find(struct wh_sigma *s, const struct wh_field *f)
+{
+	if (f->nlen > SG_SHAPE_NAME) {
+		struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
+		return slot ? (uint32_t)(uintptr_t)slot->val - 1 : SG_NONE;
+	}
+	if (!s->names) {
+		s->names = wh_xcalloc(SG_NAME_CACHE, sizeof(*s->names));
+		for (uint32_t k = 0; k < SG_NAME_CACHE; k++)
+			s->names[k].nlen = UINT32_MAX;
+	}
+	struct sg_shape *c = &s->names[name_slot(f->name, f->nlen)];
+	if (c->nlen == f->nlen && same_short(c->name, f->name, f->nlen))
+		return c->fid;
+	struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
+	c->fid = slot ? (uint32_t)(uintptr_t)slot->val - 1 : SG_NONE;
+	c->nlen = f->nlen;
+	memcpy(c->name, f->name, f->nlen);
+	return c->fid;
+}
+
+/* The id of the event's i-th field name, or SG_NONE: from the name the
+ * view saw at that place last, else from the name cache (events of one
+ * view that differ in their fields, as forwarded logs do), else the map. */
 static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint32_t i, const struct wh_field *f)
 {
 	struct sg_shape *sh = i < v->nshape ? &v->shape[i] : NULL;
 	if (sh && sh->nlen == f->nlen && same_short(sh->name, f->name, f->nlen))
 		return sh->fid;
-	struct wh_map_slot *slot = wh_map_find(&s->field_ids, f->name, f->nlen);
-	uint32_t fid = slot ? (uint32_t)(uintptr_t)slot->val - 1 : SG_NONE;
+	uint32_t fid = field_find(s, f);
 	if (sh && f->nlen <= SG_SHAPE_NAME) {
 		sh->fid = fid;
 		sh->nlen = f->nlen;
@@ -2709,11 +2757,13 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		if (ev->nfields)
 			memset(s->kwdone, 0, ev->nfields);
 	}
-	if (!view->shape) {
-		view->nshape = ev->nfields < SG_SHAPE_MAX ? ev->nfields : SG_SHAPE_MAX;
-		view->shape = wh_xcalloc(view->nshape + 1, sizeof(*view->shape));
-		for (uint32_t i = 0; i < view->nshape; i++)
+	if (!view->shape || (ev->nfields > view->nshape && view->nshape < SG_SHAPE_MAX)) {
+		/* as many places as the view's longest event had, so far */
+		uint32_t n = ev->nfields < SG_SHAPE_MAX ? ev->nfields : SG_SHAPE_MAX;
+		view->shape = wh_xreallocarray(view->shape, n + 1, sizeof(*view->shape));
+		for (uint32_t i = view->nshape; i <= n; i++)
 			view->shape[i].nlen = UINT32_MAX;
+		view->nshape = n;
 	}
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];

@@ -251,6 +251,7 @@ struct wh_sigma {
 	struct sg_field *fields;
 	uint32_t nfields, fields_cap;
 	struct wh_map field_ids;            /* case-insensitive name -> id + 1 */
+	struct sg_shape *names;             /* SG_NAME_CACHE names seen in events (engine.c) */
 	pcre2_match_context *re_mctx;
 	pcre2_jit_stack *re_jit;
 	pcre2_match_data *re_md;
