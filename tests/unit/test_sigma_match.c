@@ -388,6 +388,52 @@ static void test_long_literals(void **st)
 	wh_sigma_free(s);
 }
 
+#define RULE_PA(id, det) \
+	"title: " id "\nid: " id "\nlogsource: {product: windows, category: process_access}\ndetection:\n" det "\n"
+
+/* Literals that begin alike, as paths do, are anchored further in, where
+ * they differ: found wherever they are, and never before the value. */
+static void test_anchor_windows(void **st)
+{
+	(void)st;
+	const char *yaml =
+		RULE_PA("w1", "  sel:\n    CallTrace|contains: '|C:\\Windows\\System32\\dbghelp.dll+'\n  condition: sel") "---\n"
+		RULE_PA("w2", "  sel:\n    CallTrace|contains: '|C:\\Windows\\System32\\dbgcore.dll+'\n  condition: sel") "---\n"
+		RULE_PA("w3", "  sel:\n    CallTrace|startswith: 'C:\\Windows\\System32\\ntdll.dll+'\n  condition: sel") "---\n"
+		RULE_PA("w4", "  sel:\n    CallTrace|contains: '|C:\\Windows\\System32\\KERNELBASE.dll+'\n  condition: sel") "---\n"
+		/* twelve literals of one letter: every window alike, more lengths
+		 * behind that one anchor than it keeps */
+		RULE_PA("z", "  sel:\n    CallTrace|contains:\n"
+			     "      - 'zzzzzzzzzzzzzzzzzzzzzzzz'\n      - 'zzzzzzzzzzzzzzzzzzzzzzzzz'\n"
+			     "      - 'zzzzzzzzzzzzzzzzzzzzzzzzzz'\n      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzz'\n"
+			     "      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n"
+			     "      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n"
+			     "      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n"
+			     "      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n      - 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz'\n"
+			     "  condition: sel");
+	struct wh_sigma *s = load(yaml);
+	const char *trace = "C:\\Windows\\System32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2bdae"
+			    "|c:\\windows\\system32\\DBGHELP.dll+1f00|UNKNOWN(00007FFB1C2D0000)";
+	struct hits h = run(s, event(SYSMON, 10, "CallTrace", trace, NULL));
+	assert_true(hit(&h, "w1"));
+	assert_false(hit(&h, "w2"));
+	assert_true(hit(&h, "w3"));
+	assert_true(hit(&h, "w4"));
+	/* the differing part alone, at the start of the value: the literal
+	 * would begin before it */
+	h = run(s, event(SYSMON, 10, "CallTrace", "dbghelp.dll+|dbgcore.dll+|KERNELBASE.dll+", NULL));
+	assert_false(hit(&h, "w1") || hit(&h, "w2") || hit(&h, "w3") || hit(&h, "w4"));
+	/* startswith: not after the start */
+	h = run(s, event(SYSMON, 10, "CallTrace", "|C:\\Windows\\System32\\ntdll.dll+9d4c4", NULL));
+	assert_false(hit(&h, "w3"));
+	/* one byte short of the shortest run of z */
+	h = run(s, event(SYSMON, 10, "CallTrace", "a|zzzzzzzzzzzzzzzzzzzzzzz|b", NULL));
+	assert_false(hit(&h, "z"));
+	h = run(s, event(SYSMON, 10, "CallTrace", "a|zzzzzzzzzzzzzzzzzzzzzzzz|b", NULL));
+	assert_true(hit(&h, "z"));
+	wh_sigma_free(s);
+}
+
 /* A unit is evaluated once every trigger group of its top-level AND has
  * fired: more parts than groups, parts that are ORs, parts with a regular
  * expression, negations, and one literal in two parts. */
@@ -670,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_bound_fields),
 		cmocka_unit_test(test_recent_views),
 		cmocka_unit_test(test_long_literals),
+		cmocka_unit_test(test_anchor_windows),
 		cmocka_unit_test(test_trigger_groups),
 		cmocka_unit_test(test_numbers_by_table),
 		cmocka_unit_test(test_cidr_lists),

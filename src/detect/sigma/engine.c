@@ -67,14 +67,15 @@ struct hs_job {
 
 /*
  * Long literals (lists of file hashes such as 'SHA256=2fb6...', long
- * command lines) are many, and Hyperscan scans hex text slowly against
- * thousands of them: every position looks like the start of some hash.
- * So Hyperscan is given only their beginning, shared by all the literals
- * that begin alike: up to the first character that is not a letter or a
- * digit when it comes early ("SHA256=", "MD5="), else the first SG_ANCHOR
- * bytes. At each place an anchor ends, the value's bytes from the anchor's
- * start are hashed, for each length of literal behind that anchor, and
- * looked up.
+ * command lines and paths) are many, and Hyperscan scans hex text slowly
+ * against thousands of them: every position looks like the start of some
+ * hash. So Hyperscan is given only an anchor of each: the beginning up to
+ * an early '=' ("SHA256=", "MD5="), shared by the literals that begin
+ * alike, else SG_ANCHOR bytes, from the start or, when many literals
+ * begin so, from where the literal is least like the others (see
+ * pick_window). At each place an anchor ends, the
+ * value's bytes where each literal behind it would start are checked
+ * against a bloom filter, hashed, and looked up.
  */
 #define SG_ANCHOR 8
 #define SG_LONG_LIT 24           /* literals at least this long are anchored */
@@ -86,7 +87,8 @@ struct hs_job {
 struct sg_anchor {
 	uint32_t alen;           /* bytes of the anchor */
 	uint32_t nlens;
-	uint32_t lens[SG_ANCHOR_LENS];
+	uint32_t lens[SG_ANCHOR_LENS];   /* a literal behind it: its length, */
+	uint32_t offs[SG_ANCHOR_LENS];   /* and where in it the anchor starts */
 };
 
 /* Whole-number equalities of a field (numlit leaves), by number. */
@@ -1038,6 +1040,96 @@ static inline uint32_t quick_key(const char *p, size_t len)
 	return (uint32_t)(wh_mix64(h) % SG_BLOOM_BITS);
 }
 
+/* Literals of a field that begin alike: so do the field's values */
+#define SG_COMMON_START 3
+
+static inline bool is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool anchored(const struct sg_leaf *l)
+{
+	return (l->kind == SG_K_CONTAINS || l->kind == SG_K_STARTS) && l->len >= SG_LONG_LIT;
+}
+
+/* About how many of a field's long literals hold each window of
+ * SG_ANCHOR bytes (folded): a count per hash of the window, the few
+ * windows that share a count only make it larger. */
+#define SG_WIN_BITS 16
+
+struct win_count {
+	uint16_t *n;             /* 1 << SG_WIN_BITS counts, saturating */
+};
+
+_Static_assert(SG_ANCHOR == 8, "a window is one 64-bit word");
+
+static inline uint64_t window_at(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return fold8(w);
+}
+
+static inline uint16_t *win_count_of(const struct win_count *wc, const char *p)
+{
+	return &wc->n[wh_mix64(window_at(p)) >> (64 - SG_WIN_BITS)];
+}
+
+static inline void win_count_add(struct win_count *wc, const char *p)
+{
+	uint16_t *n = win_count_of(wc, p);
+	if (*n < UINT16_MAX)
+		(*n)++;
+}
+
+static inline bool common_start(const struct win_count *starts, const struct sg_leaf *l)
+{
+	return *win_count_of(starts, l->s) >= SG_COMMON_START;
+}
+
+/* Count the long literals' first windows in *starts, and every window of
+ * those whose start is common in *wins. */
+static void win_count_init(struct win_count *starts, struct win_count *wins, struct sg_leaf **lv, uint32_t nl)
+{
+	starts->n = wh_xcalloc((size_t)1 << SG_WIN_BITS, sizeof(uint16_t));
+	wins->n = wh_xcalloc((size_t)1 << SG_WIN_BITS, sizeof(uint16_t));
+	for (uint32_t i = 0; i < nl; i++)
+		if (anchored(lv[i]))
+			win_count_add(starts, lv[i]->s);
+	for (uint32_t i = 0; i < nl; i++) {
+		const struct sg_leaf *l = lv[i];
+		if (!anchored(l) || !common_start(starts, l))
+			continue;
+		for (uint32_t o = 0; o + SG_ANCHOR <= l->len; o++)
+			win_count_add(wins, l->s + o);
+	}
+}
+
+/*
+ * Where in a long literal whose beginning is common (SG_COMMON_START of
+ * the field's long literals share it) its anchor goes: at the window the
+ * fewest of those literals share, the last of those. Literals share what
+ * values share: the paths' beginnings ("C:\Windo" in every frame of a call
+ * trace, "HKLM\SOFT" in every registry key), where an anchor at the start
+ * stopped the scan at every frame (60 % of the anchor calls on the OTRF
+ * data); their ends (a file, a value name) tell them apart. Literals that
+ * begin their own way keep their beginning: one anchor serves all the
+ * lengths behind it, and more anchors make Hyperscan slower.
+ */
+static uint32_t pick_window(const struct win_count *wc, const char *s, uint32_t len)
+{
+	uint32_t best = 0, bestn = UINT32_MAX;
+	for (uint32_t o = 0; o + SG_ANCHOR <= len; o++) {
+		uint32_t n = *win_count_of(wc, s + o);
+		if (n <= bestn) {
+			bestn = n;
+			best = o;
+		}
+	}
+	return best;
+}
+
 /* Take the long CONTAINS and STARTS literals out of lv into the anchor
  * tables of d; returns how many literals are left for Hyperscan itself.
  * *anchor_text gets the text of each anchor (owned by the leaves). */
@@ -1051,38 +1143,40 @@ static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_l
 	uint32_t *group = wh_xcalloc(nl + 1, sizeof(uint32_t));   /* anchor + 1, 0: not long */
 	const char **atext = NULL;
 	uint32_t acap = 0;
+	struct win_count starts = { 0 }, wc = { 0 };
+	win_count_init(&starts, &wc, lv, nl);
 	for (uint32_t i = 0; i < nl; i++) {
 		struct sg_leaf *l = lv[i];
-		if ((l->kind != SG_K_CONTAINS && l->kind != SG_K_STARTS) || l->len < SG_LONG_LIT)
+		if (!anchored(l))
 			continue;
-		uint32_t alen = SG_ANCHOR;
-		for (uint32_t k = 0; k < SG_ANCHOR; k++) {
-			unsigned char ch = (unsigned char)l->s[k];
-			if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) {
-				if (k >= 3)
-					alen = k + 1;
-				break;
-			}
-		}
+		uint32_t alen = SG_ANCHOR, off = 0;
+		uint32_t k = 3;
+		while (k < SG_ANCHOR && is_alnum(l->s[k]))
+			k++;
+		if (k < SG_ANCHOR && l->s[k] == '=' && is_alnum(l->s[0]) && is_alnum(l->s[1]) && is_alnum(l->s[2]))
+			alen = k + 1;   /* a key: SHA256= */
+		else if (common_start(&starts, l))
+			off = pick_window(&wc, l->s, (uint32_t)l->len);
 		bool added;
-		struct wh_map_slot *slot = wh_map_put(&amap, l->s, alen, &added);
+		struct wh_map_slot *slot = wh_map_put(&amap, l->s + off, alen, &added);
 		if (added) {
 			WH_GROW(d->anchors, d->nanchors + 1, acap);
 			atext = wh_xreallocarray(atext, acap, sizeof(*atext));
 			memset(&d->anchors[d->nanchors], 0, sizeof(d->anchors[0]));
 			d->anchors[d->nanchors].alen = alen;
-			atext[d->nanchors] = l->s;
+			atext[d->nanchors] = l->s + off;
 			slot->val = (void *)(uintptr_t)(d->nanchors + 1);
 			d->nanchors++;
 		}
 		uint32_t a = (uint32_t)(uintptr_t)slot->val - 1;
 		struct sg_anchor *an = &d->anchors[a];
-		uint32_t k;
-		for (k = 0; k < an->nlens && an->lens[k] != l->len; k++)
+		for (k = 0; k < an->nlens && !(an->lens[k] == l->len && an->offs[k] == off); k++)
 			;
 		if (k == an->nlens) {
-			if (an->nlens < SG_ANCHOR_LENS)
-				an->lens[an->nlens] = l->len;
+			if (an->nlens < SG_ANCHOR_LENS) {
+				an->lens[an->nlens] = (uint32_t)l->len;
+				an->offs[an->nlens] = off;
+			}
 			an->nlens++;   /* past SG_ANCHOR_LENS: the anchor is given up below */
 		}
 		group[i] = a + 1;
@@ -1144,6 +1238,8 @@ static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_l
 	}
 	free(group);
 	free(renum);
+	free(wc.n);
+	free(starts.n);
 	wh_map_release(&amap);
 	wh_map_release(&lmap);
 	*anchor_text = atext;
@@ -2067,9 +2163,11 @@ static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
 	struct wh_sigma *s = c->s;
 	const struct sg_fielddb *d = c->d;
 	const struct sg_anchor *an = &d->anchors[a];
-	uint32_t start = (uint32_t)to - an->alen;
 	for (uint32_t k = 0; k < an->nlens; k++) {
-		uint32_t len = an->lens[k];
+		uint32_t len = an->lens[k], back = an->alen + an->offs[k];
+		if (back > to)
+			continue;
+		uint32_t start = (uint32_t)to - back;
 		if (start + len > c->vlen)
 			continue;
 		const char *v = c->v + start;
