@@ -2080,6 +2080,27 @@ static void add_cand(struct wh_sigma *s, uint32_t u)
 	s->cand[s->ncand++] = u;
 }
 
+/* add_cand for a list of units. The stamps are bytes, and a store through
+ * a byte pointer may change anything as far as the compiler knows: without
+ * the restrict locals it reloads the arrays and counts after every store. */
+static inline void add_cands(struct wh_sigma *s, const uint32_t *u, uint32_t n)
+{
+	WH_GROW(s->cand, s->ncand + n, s->cand_cap);
+	uint8_t *restrict ue = s->unit_epoch;
+	uint32_t *restrict cand = s->cand;
+	const uint64_t *allow = s->cur_view->allowed;
+	const uint8_t e = s->tick;
+	uint32_t nc = s->ncand;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t x = u[k];
+		if (ue[x] == e || !((allow[x / 64] >> (x % 64)) & 1))
+			continue;
+		ue[x] = e;
+		cand[nc++] = x;
+	}
+	s->ncand = nc;
+}
+
 /* Has every checked trigger group of the unit a literal in this event? */
 static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
@@ -2104,14 +2125,15 @@ struct scan_ctx {
 static void mark_literal(struct wh_sigma *s, uint32_t id)
 {
 	const struct sg_lit *li = &s->lit[id];
-	s->leaf_epoch[id] = s->tick;
+	const uint8_t e = s->tick;
+	const uint32_t no = li->nors, nt = li->ntrig;
+	s->leaf_epoch[id] = e;
 	s->leaf_val[id] = 1;
 	const uint32_t *p = s->lit_pool + li->off;
-	for (uint32_t k = 0; k < li->nors; k++)
-		s->or_epoch[p[k]] = s->tick;
-	p += li->nors;
-	for (uint32_t t = 0; t < li->ntrig; t++)
-		add_cand(s, p[t]);
+	uint8_t *restrict oe = s->or_epoch;
+	for (uint32_t k = 0; k < no; k++)
+		oe[p[k]] = e;
+	add_cands(s, p + no, nt);
 }
 
 /* Note that a literal leaf holds for the value being scanned (once per value). */
@@ -2690,19 +2712,21 @@ static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
 	s->field_fold[f] = s->epoch;
 }
 
-/* Set what a remembered value sets (see memo_store). */
+/* Set what a remembered value sets (see memo_store; restrict: see add_cands). */
 static void replay(struct wh_sigma *s, const struct sg_memo *m)
 {
 	const uint32_t *p = (const uint32_t *)(m->data + ((m->vlen + 3) & ~3u));
-	uint8_t e = s->tick;
-	for (uint32_t k = 0; k < m->nleaves; k++)
-		s->leaf_epoch[p[k]] = e;
-	p += m->nleaves;
-	for (uint32_t k = 0; k < m->nors; k++)
-		s->or_epoch[p[k]] = e;
-	p += m->nors;
-	for (uint32_t k = 0; k < m->ntrig; k++)
-		add_cand(s, p[k]);
+	const uint8_t e = s->tick;
+	const uint32_t nl = m->nleaves, no = m->nors, nt = m->ntrig;
+	uint8_t *restrict le = s->leaf_epoch;
+	uint8_t *restrict oe = s->or_epoch;
+	for (uint32_t k = 0; k < nl; k++)
+		le[p[k]] = e;
+	p += nl;
+	for (uint32_t k = 0; k < no; k++)
+		oe[p[k]] = e;
+	p += no;
+	add_cands(s, p, nt);
 }
 
 /*
