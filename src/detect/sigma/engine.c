@@ -193,6 +193,7 @@ struct sg_memo {
 	uint32_t gen;            /* given when stored, never twice: names the value (see sg_lres) */
 	uint32_t kw;             /* the keyword database (kwid) whose leaves in the value it holds too; 0: none */
 	bool folded;             /* the field's fold units were decided for the value (fold_units) */
+	bool found;              /* found again since it was stored (see memo_victim) */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
 };
 
@@ -2670,6 +2671,7 @@ static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32
 	m->nors = no;
 	m->ntrig = nt;
 	m->folded = false;
+	m->found = false;
 	return true;
 }
 
@@ -2766,6 +2768,34 @@ static void scan_prepare(struct wh_sigma *s, struct sg_pending *p)
 	}
 }
 
+/*
+ * The slot for a new value: an empty one, else the older of those whose
+ * value was not found again while it was recent (a temporary name, a
+ * port, a time: most values seen once are never seen again). When every
+ * slot of the set holds a value in use, the new one is not kept: values
+ * seen once pushed out the command lines that come back every few
+ * thousand events, whose scans cost 20,000 cycles each.
+ */
+static inline bool memo_kept(const struct wh_sigma *s, const struct sg_memo *m)
+{
+	return m->found && s->memo_clock - m->used < SG_MEMO_SLOTS * 4u;
+}
+
+static struct sg_memo *memo_victim(const struct wh_sigma *s, struct sg_memo *set)
+{
+	struct sg_memo *m = NULL;
+	for (uint32_t k = 0; k < SG_MEMO_WAYS; k++) {
+		struct sg_memo *x = &set[k];
+		if (!x->hash)
+			return x;
+		if (memo_kept(s, x))
+			continue;
+		if (!m || (int32_t)(x->used - m->used) < 0)
+			m = x;
+	}
+	return m;
+}
+
 static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 {
 	uint32_t scan = p->fid, n = p->n;
@@ -2780,6 +2810,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 			if (m->hash == h && m->scan == scan && m->vlen == n && same_short(m->data, v, n)) {
 				s->fields[scan].memo_hits++;
 				m->used = ++s->memo_clock;
+				m->found = true;
 				s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };
 				replay(s, m);
 				if (m->folded && !s->fvals[s->field_head[scan] - 1].next)
@@ -2789,11 +2820,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 				return;
 			}
 		}
-		/* the slot for it: an empty one, else the one used less recently */
-		m = set;
-		for (uint32_t k = 1; k < SG_MEMO_WAYS && m->hash; k++)
-			if (!set[k].hash || (int32_t)(set[k].used - m->used) < 0)
-				m = &set[k];
+		m = memo_victim(s, set);
 	}
 	if (++s->rec_no == 0) {
 		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
