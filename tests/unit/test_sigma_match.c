@@ -175,6 +175,25 @@ static void test_memo(void **st)
 		h = run(s, PROC("CommandLine", "the secret"));
 		assert_false(hit(&h, "m3"));
 	}
+	/* long values (call traces, kilobytes) are remembered too: the same
+	 * value again, and values that differ from it only at the end or in
+	 * the middle, each decided as when first seen */
+	static char lv[5000];
+	for (int round = 0; round < 3; round++)
+		for (size_t len = 600; len < sizeof(lv); len += 1400) {
+			memset(lv, 'a', len);
+			memcpy(lv + len - 5, "e AAA", 5);
+			memcpy(lv + 10, " -enc ", 6);
+			lv[len] = '\0';
+			struct hits h = run(s, PROC("Image", "C:\\powershell.exe", "CommandLine", lv));
+			assert_true(hit(&h, "m1"));
+			lv[12] = 'x';   /* " -exc ": no longer there */
+			h = run(s, PROC("Image", "C:\\powershell.exe", "CommandLine", lv));
+			assert_false(hit(&h, "m1"));
+			memcpy(lv + len - 7, " -enc ", 6);   /* at the end instead */
+			h = run(s, PROC("Image", "C:\\powershell.exe", "CommandLine", lv));
+			assert_true(hit(&h, "m1"));
+		}
 	/* many distinct values evict each other; results stay right */
 	char v[64];
 	for (int i = 0; i < 40000; i++) {

@@ -177,7 +177,7 @@ struct sg_shape {
  */
 #define SG_MEMO_SLOTS 16384          /* power of two */
 #define SG_MEMO_WAYS 2               /* slots of a set, side by side */
-#define SG_MEMO_MAX_VALUE 512        /* longer values are scanned every time */
+#define SG_MEMO_MAX_VALUE 4096       /* longer values are scanned every time (call traces are 300 - 1,000 bytes) */
 #define SG_MEMO_MAX_LEAVES 256
 #define SG_MEMO_MAX_EFFECTS 4096
 #define SG_MEMO_BUDGET (32u << 20)  /* bytes of all entries together */
