@@ -1171,9 +1171,10 @@ static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_l
 		}
 		uint32_t a = (uint32_t)(uintptr_t)slot->val - 1;
 		struct sg_anchor *an = &d->anchors[a];
-		for (k = 0; k < an->nlens && !(an->lens[k] == l->len && an->offs[k] == off); k++)
+		uint32_t kept = an->nlens < SG_ANCHOR_LENS ? an->nlens : SG_ANCHOR_LENS;
+		for (k = 0; k < kept && !(an->lens[k] == l->len && an->offs[k] == off); k++)
 			;
-		if (k == an->nlens) {
+		if (k == kept) {
 			if (an->nlens < SG_ANCHOR_LENS) {
 				an->lens[an->nlens] = (uint32_t)l->len;
 				an->offs[an->nlens] = off;
