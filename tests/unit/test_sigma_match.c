@@ -372,6 +372,15 @@ static void test_long_literals(void **st)
 	assert_true(hit(&h, "l1"));
 	h = run(s, PROC("Hashes", "sha256=2fb6c04c4f95fb8d158af94c137f90ac820716deaf88d8ebec956254e046cb29"));
 	assert_true(hit(&h, "l1"));
+	/* the same, its anchor ending further than 8 bytes in */
+	h = run(s, PROC("Hashes", "md5=00,sha256=2fb6c04c4f95fb8d158af94c137f90ac820716deaf88d8ebec956254e046cb29"));
+	assert_true(hit(&h, "l1"));
+	snprintf(v, sizeof(v), "SHA1=AB,imphash=1,md5=0123456789abcdef0123456789abcdef");
+	h = run(s, PROC("Hashes", v));
+	assert_true(hit(&h, "l1"));
+	/* an anchor's letters before an '=' that is not its own */
+	h = run(s, PROC("Hashes", "xSHA256x=2fb6c04c4f95fb8d158af94c137f90ac820716deaf88d8ebec956254e046cb29"));
+	assert_false(hit(&h, "l1"));
 	h = run(s, PROC("Hashes", "SHA256=2FB6,SHA256=2FB6C04C4F95FB8D158AF94C137F90AC820716DEAF88D8EBEC956254E046CB29"));
 	assert_true(hit(&h, "l1"));
 	/* one character short at the end of the value; one character changed */
