@@ -1151,10 +1151,10 @@ static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_l
 		if (!anchored(l))
 			continue;
 		uint32_t alen = SG_ANCHOR, off = 0;
-		uint32_t k = 3;
+		uint32_t k = 0;
 		while (k < SG_ANCHOR && is_alnum(l->s[k]))
 			k++;
-		if (k < SG_ANCHOR && l->s[k] == '=' && is_alnum(l->s[0]) && is_alnum(l->s[1]) && is_alnum(l->s[2]))
+		if (k >= 3 && k < SG_ANCHOR && l->s[k] == '=')
 			alen = k + 1;   /* a key: SHA256= */
 		else if (common_start(&starts, l))
 			off = pick_window(&wc, l->s, (uint32_t)l->len);
@@ -2073,29 +2073,21 @@ static inline bool allowed(const struct sg_view *v, uint32_t u)
 	return (v->allowed[u / 64] >> (u % 64)) & 1;
 }
 
-static void add_cand(struct wh_sigma *s, uint32_t u)
-{
-	if (s->unit_epoch[u] == s->tick || !allowed(s->cur_view, u))
-		return;
-	s->unit_epoch[u] = s->tick;
-	WH_GROW(s->cand, s->ncand + 1, s->cand_cap);
-	s->cand[s->ncand++] = u;
-}
-
-/* add_cand for a list of units. The stamps are bytes, and a store through
- * a byte pointer may change anything as far as the compiler knows: without
- * the restrict locals it reloads the arrays and counts after every store. */
+/* Queue the units of the event's view not queued yet. The stamps are
+ * bytes, and a store through a byte pointer may change anything as far as
+ * the compiler knows: without the restrict locals it reloads the arrays
+ * and counts after every store. */
 static inline void add_cands(struct wh_sigma *s, const uint32_t *u, uint32_t n)
 {
 	WH_GROW(s->cand, s->ncand + n, s->cand_cap);
 	uint8_t *restrict ue = s->unit_epoch;
 	uint32_t *restrict cand = s->cand;
-	const uint64_t *allow = s->cur_view->allowed;
+	const struct sg_view *view = s->cur_view;
 	const uint8_t e = s->tick;
 	uint32_t nc = s->ncand;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t x = u[k];
-		if (ue[x] == e || !((allow[x / 64] >> (x % 64)) & 1))
+		if (ue[x] == e || !allowed(view, x))
 			continue;
 		ue[x] = e;
 		cand[nc++] = x;
@@ -2707,7 +2699,7 @@ static void fold_units(struct wh_sigma *s, struct sg_memo *m, uint32_t f)
 		}
 		if (maybe) {
 			t[n++] = u;
-			add_cand(s, u);
+			add_cands(s, &u, 1);
 		}
 	}
 	m->ntrig += n;
@@ -2952,7 +2944,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		uint32_t u = view->always[i], f = s->uhot[u].single;
 		if (f && s->field_fold[f - 1] == s->epoch)
 			continue;   /* decided with its field's value: see fold_units */
-		add_cand(s, u);
+		add_cands(s, &u, 1);
 	}
 	for (uint32_t i = 0; i < s->ncand; i++) {
 		const struct sg_uhot *un = &s->uhot[s->cand[i]];
