@@ -836,6 +836,19 @@ static const char *rec_get_strn(const char *p, size_t *off, size_t *len)
 	return v;
 }
 
+/* The image or the guid of a record: its own string (AT_INLINE), one of
+ * the details already read, or none (NULL, length 0). */
+static const char *rec_get_at(const char *p, size_t *off, const struct rec_view *v, uint8_t at, size_t *len)
+{
+	*len = 0;
+	if (at == AT_INLINE)
+		return rec_get_strn(p, off, len);
+	if (at == AT_NONE)
+		return NULL;
+	*len = v->vlen[at];
+	return v->val[at];
+}
+
 static void rec_read(const struct hunt_ctx *c, const char *p, struct rec_view *v)
 {
 	size_t off;
@@ -847,22 +860,8 @@ static void rec_read(const struct hunt_ctx *c, const char *p, struct rec_view *v
 		v->val[k] = rec_get_strn(p, &off, &v->vlen[k]);
 		v->vtotal += v->vlen[k];
 	}
-	v->image = NULL;
-	v->ilen = 0;
-	if (v->hd.image_at == AT_INLINE) {
-		v->image = rec_get_strn(p, &off, &v->ilen);
-	} else if (v->hd.image_at != AT_NONE) {
-		v->image = v->val[v->hd.image_at];
-		v->ilen = v->vlen[v->hd.image_at];
-	}
-	v->guid = NULL;
-	v->glen = 0;
-	if (v->hd.guid_at == AT_INLINE) {
-		v->guid = rec_get_strn(p, &off, &v->glen);
-	} else if (v->hd.guid_at != AT_NONE) {
-		v->guid = v->val[v->hd.guid_at];
-		v->glen = v->vlen[v->hd.guid_at];
-	}
+	v->image = rec_get_at(p, &off, v, v->hd.image_at, &v->ilen);
+	v->guid = rec_get_at(p, &off, v, v->hd.guid_at, &v->glen);
 	v->vtotal += v->ilen + v->glen;
 }
 

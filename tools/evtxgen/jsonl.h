@@ -9,6 +9,10 @@
  * JSON reader decodes them (src/read/json_scan.c), so both sides of a
  * comparison see the same text: \uXXXX and surrogate pairs to UTF-8, a
  * lone surrogate and \u0000 to U+FFFD. Numbers keep their JSON text.
+ *
+ * Not whitehawk's own scanner on purpose: tests/e2e/evtx-jsonl.sh compares
+ * that JSON reader with the EVTX reader on the files this tool writes, and
+ * a fault of the scanner would reach both sides through the tool and hide.
  */
 #ifndef JSONL_H
 #define JSONL_H
