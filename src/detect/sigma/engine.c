@@ -1086,13 +1086,18 @@ static inline void win_count_add(struct win_count *wc, const char *p)
 
 static inline bool common_start(const struct win_count *starts, const struct sg_leaf *l)
 {
-	return *win_count_of(starts, l->s) >= SG_COMMON_START;
+	return starts->n && *win_count_of(starts, l->s) >= SG_COMMON_START;
 }
 
 /* Count the long literals' first windows in *starts, and every window of
  * those whose start is common in *wins. */
 static void win_count_init(struct win_count *starts, struct win_count *wins, struct sg_leaf **lv, uint32_t nl)
 {
+	uint32_t nlong = 0;
+	for (uint32_t i = 0; i < nl && nlong < SG_COMMON_START; i++)
+		nlong += anchored(lv[i]);
+	if (nlong < SG_COMMON_START)
+		return;   /* no start can be common: no tables (common_start) */
 	starts->n = wh_xcalloc((size_t)1 << SG_WIN_BITS, sizeof(uint16_t));
 	wins->n = wh_xcalloc((size_t)1 << SG_WIN_BITS, sizeof(uint16_t));
 	for (uint32_t i = 0; i < nl; i++)
