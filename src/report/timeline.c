@@ -353,9 +353,12 @@ char *wh_timeline_alloc(struct wh_timeline *t, int64_t time, const char *host, s
 	if (!t->buf) {
 		/* the whole cap at once: pages are only backed as they are
 		 * written, and growing by doubling copied the entries again and
-		 * again */
+		 * again. In huge pages where the kernel gives them: written in
+		 * 4 KiB pages, the first touch of each page was 2 % of a hunt
+		 * with every Sigma rule (200,000 events, 57,000 hits) */
 		t->buf = wh_xmalloc(t->cap);
 		t->bufcap = t->cap;
+		wh_advise_huge(t->buf, t->cap);
 	}
 	if (t->len + need > t->bufcap) {
 		size_t nc = t->bufcap ? t->bufcap : 4096;

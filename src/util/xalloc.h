@@ -17,6 +17,12 @@ void *wh_xreallocarray(void *p, size_t count, size_t size);
 char *wh_xstrdup(const char *s);
 char *wh_xstrndup(const char *s, size_t n);
 
+/* Ask for huge pages behind [p, p + n) (the 2 MiB pages wholly inside it):
+ * a large buffer filled once from start to end then faults once per 2 MiB
+ * instead of once per 4 KiB. Only advice: nothing changes when the kernel
+ * does not take it. */
+void wh_advise_huge(void *p, size_t n);
+
 /* Grow *arr (of *cap elements of size sz) so it can hold at least need elements. */
 #define WH_GROW(arr, need, cap)                                                  \
 	do {                                                                     \
