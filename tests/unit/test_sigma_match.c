@@ -574,6 +574,79 @@ static void test_cidr_lists(void **st)
 	wh_sigma_free(s);
 }
 
+/*
+ * The cidr leaves of one OR are matched as one set of merged ranges: it
+ * must say what the leaves one by one say. Each network is also a rule of
+ * its own (one leaf, no set); an address hits the list's rule exactly when
+ * it hits one of those. The networks overlap, touch, nest and reach both
+ * ends of the address spaces; the addresses are their bounds and the
+ * addresses just outside them.
+ */
+static void test_network_sets(void **st)
+{
+	(void)st;
+	static const char *const nets[] = { "10.0.0.0/8",         "10.1.0.0/16",         "11.0.0.0/8",
+					    "192.168.1.0/25",     "192.168.1.128/25",    "255.255.255.255/32",
+					    "0.0.0.0/32",         "172.16.0.0/12",       "::1/128",
+					    "fe80::/10",          "fc00::/7",            "2001:db8::/32",
+					    "2001:db8:0:0:8000::/65", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+					    "2001:db9::/48" };
+	enum { NN = sizeof(nets) / sizeof(nets[0]) };
+	char yaml[8192];
+	size_t o = 0;
+	o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "%s", RULE("all", "  sel:\n    DestinationIp|cidr:\n"));
+	o--;   /* RULE ends in a newline after det: put the list before it */
+	for (int i = 0; i < NN; i++)
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "      - '%s'\n", nets[i]);
+	o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "  condition: sel\n");
+	for (int i = 0; i < NN; i++) {
+		char id[16], det[128];
+		snprintf(id, sizeof(id), "n%d", i);
+		snprintf(det, sizeof(det), "  sel:\n    DestinationIp|cidr: '%s'\n  condition: sel", nets[i]);
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+				      "---\ntitle: %s\nid: %s\nlogsource: {product: windows, category: process_creation}\n"
+				      "detection:\n%s\n",
+				      id, id, det);
+	}
+	assert_true(o < sizeof(yaml));
+	struct wh_sigma *s = load(yaml);
+	assert_int_equal(wh_sigma_nrules(s), NN + 1);
+	static const char *const addr[] = {
+		"9.255.255.255", "10.0.0.0", "10.1.255.255", "10.255.255.255", "11.0.0.0", "11.255.255.255",
+		"12.0.0.0", "192.168.0.255", "192.168.1.0", "192.168.1.127", "192.168.1.128", "192.168.1.255",
+		"192.168.2.0", "255.255.255.254", "255.255.255.255", "0.0.0.0", "0.0.0.1", "172.15.255.255",
+		"172.16.0.0", "172.31.255.255", "172.32.0.0", "::ffff:10.9.8.7", "::ffff:12.0.0.1",
+		"::ffff:255.255.255.255", "::", "::1", "::2", "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe80::",
+		"febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fec0::", "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		"fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+		"2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::", "2001:db9:0:ffff:ffff:ffff:ffff:ffff",
+		"2001:db9:1::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		"fe80::1%12", "not an address", "", "10.0.0.0/8"
+	};
+	int in = 0;
+	for (size_t a = 0; a < sizeof(addr) / sizeof(addr[0]); a++) {
+		struct hits h = run(s, PROC("DestinationIp", addr[a]));
+		bool any = false;
+		for (int i = 0; i < NN; i++) {
+			char id[16];
+			snprintf(id, sizeof(id), "n%d", i);
+			any |= hit(&h, id);
+		}
+		if (hit(&h, "all") != any)
+			fail_msg("%s: the list says %d, its networks %d", addr[a], hit(&h, "all"), any);
+		in += any;
+	}
+	assert_int_equal(in, 26);   /* the addresses inside some network, counted by hand */
+	/* a field with two values: one inside is enough; an absent field is in none */
+	struct hits h = run(s, PROC("DestinationIp", "8.8.8.8", "DestinationIp", "2001:db8::5"));
+	assert_true(hit(&h, "all"));
+	h = run(s, PROC("DestinationIp", "8.8.8.8", "DestinationIp", "9.9.9.9"));
+	assert_false(hit(&h, "all"));
+	h = run(s, PROC("SourceIp", "10.0.0.1"));
+	assert_false(hit(&h, "all"));
+	wh_sigma_free(s);
+}
+
 static void relit(const char *re, bool caseless, const char *want)
 {
 	char out[256];
@@ -748,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_trigger_groups),
 		cmocka_unit_test(test_numbers_by_table),
 		cmocka_unit_test(test_cidr_lists),
+		cmocka_unit_test(test_network_sets),
 		cmocka_unit_test(test_regex_literal),
 		cmocka_unit_test(test_regex_prefilter),
 		cmocka_unit_test(test_negative_checks),

@@ -370,6 +370,11 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->uhot);
 	free(s->field_fold);
 	free(s->prog);
+	for (uint32_t i = 0; i < s->nnets; i++) {
+		free(s->nets[i].v4);
+		free(s->nets[i].v6);
+	}
+	free(s->nets);
 	if (s->memo)
 		for (uint32_t i = 0; i < SG_MEMO_SLOTS; i++)
 			free(s->memo[i].data);
@@ -1549,7 +1554,52 @@ static uint32_t neg_group_field(const struct wh_sigma *s, uint32_t u, uint32_t *
 	return SG_NONE;
 }
 
-enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE };
+enum { SG_F_AND, SG_F_OR, SG_F_ORM, SG_F_NOT, SG_F_LIT, SG_F_LEAF, SG_F_TRUE, SG_F_FALSE, SG_F_NET };
+
+/* A cidr leaf that can join its OR siblings in one set of networks. */
+static bool net_leaf(const struct sg_node *n)
+{
+	return n->op == SG_N_LEAF && n->leaf->kind == SG_K_CIDR && !n->leaf->keyword &&
+	       n->leaf->field != SG_KEYWORD && n->leaf->conv == SG_CONV_NONE;
+}
+
+static void flatten(struct wh_sigma *s, const struct sg_node *n);
+
+/*
+ * The children of an OR: the cidr leaves on one field, when there are two
+ * or more, as one SG_F_NET node whose argument is their set of networks;
+ * the others as they are. The OR holds when a value is in one network,
+ * that is in their union.
+ */
+static void flatten_or(struct wh_sigma *s, struct sg_node *const *kids, uint32_t n)
+{
+	bool *done = wh_xcalloc(n ? n : 1, sizeof(bool));
+	for (uint32_t i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		uint32_t f = net_leaf(kids[i]) ? kids[i]->leaf->field : SG_NONE, same = 0;
+		for (uint32_t k = i; k < n && f != SG_NONE; k++)
+			same += net_leaf(kids[k]) && kids[k]->leaf->field == f;
+		if (same < 2) {
+			flatten(s, kids[i]);
+			continue;
+		}
+		WH_GROW(s->nets, s->nnets + 1, s->nets_cap);
+		struct sg_netset *ns = &s->nets[s->nnets];
+		memset(ns, 0, sizeof(*ns));
+		ns->field = f;
+		for (uint32_t k = i; k < n; k++)
+			if (net_leaf(kids[k]) && kids[k]->leaf->field == f) {
+				sg_netset_add(ns, kids[k]->leaf);
+				done[k] = true;
+			}
+		sg_netset_seal(ns);
+		WH_GROW(s->prog, s->nprog + 2, s->prog_cap);
+		s->prog[s->nprog++] = SG_F_NET | 1u << 4;
+		s->prog[s->nprog++] = s->nnets++;
+	}
+	free(done);
+}
 
 /* Append a tree to prog (see struct sg_uhot). An OR the scan marks keeps
  * only its other children: a literal child that holds has marked it. */
@@ -1568,12 +1618,10 @@ static void flatten(struct wh_sigma *s, const struct sg_node *n)
 		if (n->orid) {
 			op = SG_F_ORM;
 			arg = n->orid;
-			for (uint32_t i = 0; i < n->nrest; i++)
-				flatten(s, n->rest[i]);
+			flatten_or(s, n->rest, n->nrest);
 		} else {
 			op = SG_F_OR;
-			for (uint32_t i = 0; i < n->n; i++)
-				flatten(s, n->kids[i]);
+			flatten_or(s, n->kids, n->n);
 		}
 		break;
 	case SG_N_NOT:
@@ -2307,6 +2355,8 @@ static bool eval(struct wh_sigma *s, const uint32_t *f)
 		return leaf_eval(s, s->leaves[f[1]]);
 	case SG_F_TRUE:
 		return true;
+	case SG_F_NET:
+		return sg_netset_match(s, &s->nets[f[1]]);
 	default:
 		return false;
 	}

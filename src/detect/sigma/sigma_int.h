@@ -322,6 +322,9 @@ struct wh_sigma {
 	uint32_t seg_cap;
 	char convbuf[64 * 32];
 	uint32_t convused;
+	/* the networks of an OR's cidr leaves on one field, merged (engine.c) */
+	struct sg_netset *nets;
+	uint32_t nnets, nets_cap;
 	/* the last address parsed for a cidr leaf, this event (value.c) */
 	const char *ip_v;
 	size_t ip_n;
@@ -333,6 +336,19 @@ struct wh_sigma {
 	struct sg_corr **corrs;
 	uint32_t ncorrs_all, corrs_all_cap;
 	struct wh_sigma_stats stats;
+};
+
+/*
+ * The cidr leaves that are children of one OR and look at one field, as
+ * sorted address ranges with overlaps merged: the OR of office_outbound's
+ * 40 networks was 40 leaf evaluations, now a binary search. Ranges are
+ * inclusive; IPv6 bounds are two words, high first.
+ */
+struct sg_netset {
+	uint32_t field;
+	uint32_t n4, n6, cap4, cap6;
+	uint32_t *v4;            /* n4 pairs: first, last */
+	uint64_t *v6;            /* n6 quads: first (high, low), last (high, low) */
 };
 
 struct sg_lit {
@@ -366,6 +382,12 @@ struct sg_node *sg_compile_detection(struct wh_sigma *s, struct sg_rule *r, cons
 bool sg_glob_match(const char *p, const uint8_t *w, size_t pn, const char *s, size_t n, bool cased);
 bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n);
 bool sg_parse_cidr(const char *text, uint8_t *af, uint8_t *bits, uint8_t addr[16]);
+/* Some value of the set's field is in one of its networks (value.c). */
+bool sg_netset_match(struct wh_sigma *s, const struct sg_netset *ns);
+/* Add a cidr leaf's network to a set being built; sg_netset_seal sorts and
+ * merges. */
+void sg_netset_add(struct sg_netset *ns, const struct sg_leaf *l);
+void sg_netset_seal(struct sg_netset *ns);
 bool sg_parse_number(const char *v, size_t n, int64_t *i, double *d, bool *isfloat);
 /* Parse a Sigma string value (wildcards and escapes) into bytes and marks. */
 size_t sg_unescape(const char *in, size_t n, char *out, uint8_t *wild, bool plain_wild);

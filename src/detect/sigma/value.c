@@ -9,9 +9,11 @@
 #include "util/diag.h"
 #include "util/num.h"
 #include "util/wtime.h"
+#include "util/xalloc.h"
 
 #include <arpa/inet.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -237,35 +239,44 @@ static bool parse_ip(const char *v, size_t n, uint8_t *af, uint8_t a[16])
 }
 
 /*
- * Is the value in the leaf's network? A rule often lists many networks
- * for one field (private ranges, a provider's blocks), so the value's
- * address is parsed once per event and kept (keyed by where the value is:
- * event values do not change while an event is matched).
+ * The address a value holds, parsed once per event and kept: a rule often
+ * lists many networks for one field (private ranges, a provider's blocks),
+ * so the last value parsed is remembered (keyed by where it is: event
+ * values do not change while an event is matched). Values converted into
+ * convbuf are not kept, as that space is reused.
  */
-static bool ip_in(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n)
+static bool event_ip(struct wh_sigma *s, const char *v, size_t n, uint8_t *af, uint8_t a[16])
 {
-	uint8_t a[16] = { 0 }, af = 0;
 	bool conv = v >= s->convbuf && v < s->convbuf + sizeof(s->convbuf);
 	if (!conv && s->ip_epoch == s->epoch && s->ip_v == v && s->ip_n == n) {
-		if (!s->ip_ok)
-			return false;
-		af = s->ip_af;
+		*af = s->ip_af;
 		memcpy(a, s->ip_a, 16);
-	} else {
-		bool ok = parse_ip(v, n, &af, a);
-		if (!conv) {
-			s->ip_epoch = s->epoch;
-			s->ip_v = v;
-			s->ip_n = n;
-			s->ip_ok = ok;
-			s->ip_af = af;
-			memcpy(s->ip_a, a, 16);
-		}
-		if (!ok)
-			return false;
+		return s->ip_ok;
 	}
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	if (af == 6 && l->cidr_af == 4 && memcmp(a, mapped, 12) == 0) {
+	memset(a, 0, 16);
+	*af = 0;
+	bool ok = parse_ip(v, n, af, a);
+	if (!conv) {
+		s->ip_epoch = s->epoch;
+		s->ip_v = v;
+		s->ip_n = n;
+		s->ip_ok = ok;
+		s->ip_af = *af;
+		memcpy(s->ip_a, a, 16);
+	}
+	return ok;
+}
+
+static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Is the value in the leaf's network? An IPv4 network holds the IPv4
+ * addresses mapped into IPv6 (::ffff:10.1.2.3) too. */
+static bool ip_in(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n)
+{
+	uint8_t a[16], af;
+	if (!event_ip(s, v, n, &af, a))
+		return false;
+	if (af == 6 && l->cidr_af == 4 && memcmp(a, v4_mapped, 12) == 0) {
 		memmove(a, a + 12, 4);
 		af = 4;
 	}
@@ -280,6 +291,153 @@ static bool ip_in(struct wh_sigma *s, const struct sg_leaf *l, const char *v, si
 			return false;
 	}
 	return true;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t x = 0;
+	for (int i = 0; i < 8; i++)
+		x = x << 8 | p[i];
+	return x;
+}
+
+/* The first and last address of a network of `bits` bits in a word of
+ * `width` bits (at most 64), from its address word. */
+static void word_range(uint64_t addr, unsigned bits, unsigned width, uint64_t *first, uint64_t *last)
+{
+	uint64_t all = width == 64 ? ~0ull : (1ull << width) - 1;
+	uint64_t host = bits >= width ? 0 : bits == 0 ? all : all >> bits;
+	*first = addr & ~host & all;
+	*last = *first | host;
+}
+
+void sg_netset_add(struct sg_netset *ns, const struct sg_leaf *l)
+{
+	if (l->cidr_af == 4) {
+		uint64_t first, last;
+		word_range(be64(l->cidr_addr) >> 32, l->cidr_bits, 32, &first, &last);
+		WH_GROW(ns->v4, 2 * (ns->n4 + 1), ns->cap4);
+		ns->v4[2 * ns->n4] = (uint32_t)first;
+		ns->v4[2 * ns->n4 + 1] = (uint32_t)last;
+		ns->n4++;
+		return;
+	}
+	uint64_t hi = be64(l->cidr_addr), lo = be64(l->cidr_addr + 8), f[2], t[2];
+	unsigned bits = l->cidr_bits;
+	word_range(hi, bits < 64 ? bits : 64, 64, &f[0], &t[0]);
+	word_range(lo, bits > 64 ? bits - 64 : 0, 64, &f[1], &t[1]);
+	if (bits < 64) {
+		f[1] = 0;
+		t[1] = ~0ull;
+	}
+	WH_GROW(ns->v6, 4 * (ns->n6 + 1), ns->cap6);
+	uint64_t *q = ns->v6 + 4 * ns->n6++;
+	q[0] = f[0];
+	q[1] = f[1];
+	q[2] = t[0];
+	q[3] = t[1];
+}
+
+static int cmp_v4(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static bool le128(const uint64_t *a, const uint64_t *b)
+{
+	return a[0] < b[0] || (a[0] == b[0] && a[1] <= b[1]);
+}
+
+static int cmp_v6(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+void sg_netset_seal(struct sg_netset *ns)
+{
+	uint32_t k = 0;
+	qsort(ns->v4, ns->n4, 2 * sizeof(uint32_t), cmp_v4);
+	for (uint32_t i = 0; i < ns->n4; i++) {
+		uint32_t *r = ns->v4 + 2 * i, *prev = ns->v4 + 2 * (k - 1);
+		if (k && (uint64_t)r[0] <= (uint64_t)prev[1] + 1) {
+			if (r[1] > prev[1])
+				prev[1] = r[1];
+			continue;
+		}
+		memmove(ns->v4 + 2 * k++, r, 2 * sizeof(uint32_t));
+	}
+	ns->n4 = k;
+	k = 0;
+	qsort(ns->v6, ns->n6, 4 * sizeof(uint64_t), cmp_v6);
+	for (uint32_t i = 0; i < ns->n6; i++) {
+		uint64_t *r = ns->v6 + 4 * i, *prev = ns->v6 + 4 * (k - 1);
+		if (k) {
+			/* r starts inside prev or just after it */
+			uint64_t next[2] = { prev[2] + (prev[3] == ~0ull), prev[3] + 1 };
+			bool wraps = prev[2] == ~0ull && prev[3] == ~0ull;
+			if (wraps || le128(r, prev + 2) || (r[0] == next[0] && r[1] == next[1])) {
+				if (!le128(r + 2, prev + 2)) {
+					prev[2] = r[2];
+					prev[3] = r[3];
+				}
+				continue;
+			}
+		}
+		memmove(ns->v6 + 4 * k++, r, 4 * sizeof(uint64_t));
+	}
+	ns->n6 = k;
+}
+
+/* Is x in one of the n sorted, disjoint ranges? */
+static bool in_v4(const uint32_t *v, uint32_t n, uint32_t x)
+{
+	uint32_t lo = 0, hi = n;   /* the first range starting after x is in [lo, hi] */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (v[2 * mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && x <= v[2 * (lo - 1) + 1];
+}
+
+static bool in_v6(const uint64_t *v, uint32_t n, const uint64_t x[2])
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (le128(v + 4 * mid, x))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && le128(x, v + 4 * (lo - 1) + 2);
+}
+
+bool sg_netset_match(struct wh_sigma *s, const struct sg_netset *ns)
+{
+	if (s->field_epoch[ns->field] != s->epoch)
+		return false;   /* absent: no value is in a network */
+	for (uint32_t i = s->field_head[ns->field]; i; i = s->fvals[i - 1].next) {
+		uint8_t a[16], af;
+		if (!event_ip(s, s->fvals[i - 1].s, s->fvals[i - 1].len, &af, a))
+			continue;
+		if (af == 4 && in_v4(ns->v4, ns->n4, (uint32_t)(be64(a) >> 32)))
+			return true;
+		if (af != 6)
+			continue;
+		if (memcmp(a, v4_mapped, 12) == 0 && in_v4(ns->v4, ns->n4, (uint32_t)be64(a + 8)))
+			return true;
+		uint64_t x[2] = { be64(a), be64(a + 8) };
+		if (in_v6(ns->v6, ns->n6, x))
+			return true;
+	}
+	return false;
 }
 
 static bool time_part(const char *v, size_t n, uint8_t part, int64_t *out)
