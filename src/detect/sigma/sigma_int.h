@@ -340,8 +340,9 @@ struct wh_sigma {
 
 /*
  * The cidr leaves that are children of one OR and look at one field, as
- * sorted address ranges with overlaps merged: the OR of office_outbound's
- * 40 networks was 40 leaf evaluations, now a binary search. Ranges are
+ * sorted address ranges with overlaps merged: office_outbound_non_local_ip
+ * lists 161 networks in its filters, each was a leaf evaluation, now each
+ * filter is a binary search. Ranges are
  * inclusive; IPv6 bounds are two words, high first.
  */
 struct sg_netset {
