@@ -645,6 +645,16 @@ static void test_network_sets(void **st)
 	h = run(s, PROC("SourceIp", "10.0.0.1"));
 	assert_false(hit(&h, "all"));
 	wh_sigma_free(s);
+	/* sets of one family only: the other's ranges are empty */
+	s = load(RULE("v4", "  sel:\n    DestinationIp|cidr: [10.0.0.0/8, 192.168.0.0/16]\n  condition: sel")
+		 "---\n" RULE("v6", "  sel:\n    DestinationIp|cidr: ['fe80::/10', 'fc00::/7']\n  condition: sel"));
+	h = run(s, PROC("DestinationIp", "192.168.3.4"));
+	assert_true(hit(&h, "v4") && !hit(&h, "v6"));
+	h = run(s, PROC("DestinationIp", "fd00::1"));
+	assert_true(!hit(&h, "v4") && hit(&h, "v6"));
+	h = run(s, PROC("DestinationIp", "::ffff:10.1.1.1"));
+	assert_true(hit(&h, "v4") && !hit(&h, "v6"));
+	wh_sigma_free(s);
 }
 
 static void relit(const char *re, bool caseless, const char *want)

@@ -360,22 +360,28 @@ static int cmp_v6(const void *a, const void *b)
 void sg_netset_seal(struct sg_netset *ns)
 {
 	uint32_t k = 0;
-	qsort(ns->v4, ns->n4, 2 * sizeof(uint32_t), cmp_v4);
+	if (ns->n4 > 1)
+		qsort(ns->v4, ns->n4, 2 * sizeof(uint32_t), cmp_v4);
 	for (uint32_t i = 0; i < ns->n4; i++) {
-		uint32_t *r = ns->v4 + 2 * i, *prev = ns->v4 + 2 * (k - 1);
-		if (k && (uint64_t)r[0] <= (uint64_t)prev[1] + 1) {
-			if (r[1] > prev[1])
-				prev[1] = r[1];
-			continue;
+		uint32_t *r = ns->v4 + 2 * i;
+		if (k) {
+			uint32_t *prev = ns->v4 + 2 * (k - 1);
+			if ((uint64_t)r[0] <= (uint64_t)prev[1] + 1) {   /* inside prev or just after it */
+				if (r[1] > prev[1])
+					prev[1] = r[1];
+				continue;
+			}
 		}
 		memmove(ns->v4 + 2 * k++, r, 2 * sizeof(uint32_t));
 	}
 	ns->n4 = k;
 	k = 0;
-	qsort(ns->v6, ns->n6, 4 * sizeof(uint64_t), cmp_v6);
+	if (ns->n6 > 1)
+		qsort(ns->v6, ns->n6, 4 * sizeof(uint64_t), cmp_v6);
 	for (uint32_t i = 0; i < ns->n6; i++) {
-		uint64_t *r = ns->v6 + 4 * i, *prev = ns->v6 + 4 * (k - 1);
+		uint64_t *r = ns->v6 + 4 * i;
 		if (k) {
+			uint64_t *prev = ns->v6 + 4 * (k - 1);
 			/* r starts inside prev or just after it */
 			uint64_t next[2] = { prev[2] + (prev[3] == ~0ull), prev[3] + 1 };
 			bool wraps = prev[2] == ~0ull && prev[3] == ~0ull;
