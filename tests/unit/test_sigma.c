@@ -192,6 +192,12 @@ static void test_numbers(void **st)
 	assert_false(fires_ev("  sel:\n    Size|lt: 10\n  condition: sel", PROC("Size", "ten")));
 	/* a quoted number is a string */
 	assert_false(fires_ev("  sel:\n    LogonType: '3'\n  condition: sel", PROC("LogonType", "0x3")));
+	/* whole numbers past 2^63, in rules and in events, compare as numbers */
+	assert_true(fires_ev("  sel:\n    Size: 11111111111111111116700\n  condition: sel",
+			     PROC("Size", "11111111111111111116700")));
+	assert_false(fires_ev("  sel:\n    Size: 11111111111111111116700\n  condition: sel", PROC("Size", "3")));
+	assert_true(fires_ev("  sel:\n    Size|gt: 100\n  condition: sel", PROC("Size", "99999999999999999999999")));
+	assert_false(fires_ev("  sel:\n    LogonType: 3\n  condition: sel", PROC("LogonType", "-1e300")));
 }
 
 static void test_case(void **st)

@@ -157,7 +157,10 @@ bool sg_parse_number(const char *v, size_t n, int64_t *i, double *d, bool *isflo
 	if (end != buf + n || !isfinite(x))
 		return false;
 	*d = x;
-	*i = (int64_t)x;
+	/* the whole part when it fits (a whole number past 2^63, such as
+	 * 11111111111111111116700, comes here as a double: converting it
+	 * would be undefined) */
+	*i = x > -9223372036854775808.0 && x < 9223372036854775808.0 ? (int64_t)x : 0;
 	*isfloat = true;
 	return true;
 }
