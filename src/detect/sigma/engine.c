@@ -371,8 +371,8 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->field_fold);
 	free(s->prog);
 	for (uint32_t i = 0; i < s->nnets; i++) {
-		free(s->nets[i].v4);
-		free(s->nets[i].v6);
+		free(s->nets[i].v4.v);
+		free(s->nets[i].v6.v);
 	}
 	free(s->nets);
 	if (s->memo)

@@ -342,14 +342,18 @@ struct wh_sigma {
  * The cidr leaves that are children of one OR and look at one field, as
  * sorted address ranges with overlaps merged: office_outbound_non_local_ip
  * lists 161 networks in its filters, each was a leaf evaluation, now each
- * filter is a binary search. Ranges are
- * inclusive; IPv6 bounds are two words, high first.
+ * filter is a binary search. One list per family (an IPv4 address is not
+ * in an IPv6 network); IPv4 addresses are held as 128-bit numbers below
+ * 2^32, so that both lists are merged and searched alike.
  */
+struct sg_netranges {
+	uint64_t *v;             /* n quads, inclusive: first (high, low), last (high, low) */
+	uint32_t n, cap;
+};
+
 struct sg_netset {
 	uint32_t field;
-	uint32_t n4, n6, cap4, cap6;
-	uint32_t *v4;            /* n4 pairs: first, last */
-	uint64_t *v6;            /* n6 quads: first (high, low), last (high, low) */
+	struct sg_netranges v4, v6;
 };
 
 struct sg_lit {

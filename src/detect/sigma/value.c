@@ -304,47 +304,31 @@ static uint64_t be64(const uint8_t *p)
 	return x;
 }
 
-/* The first and last address of a network of `bits` bits in a word of
- * `width` bits (at most 64), from its address word. */
-static void word_range(uint64_t addr, unsigned bits, unsigned width, uint64_t *first, uint64_t *last)
+/* Bits [0, bits) of a 64-bit word, from the top; the rest are host bits. */
+static uint64_t host_mask(unsigned bits)
 {
-	uint64_t all = width == 64 ? ~0ull : (1ull << width) - 1;
-	uint64_t host = bits >= width ? 0 : bits == 0 ? all : all >> bits;
-	*first = addr & ~host & all;
-	*last = *first | host;
+	return bits >= 64 ? 0 : ~0ull >> bits;
+}
+
+/* The first and last address of a network of `bits` bits whose 128-bit
+ * number is hi:lo. */
+static void add_range(struct sg_netranges *r, uint64_t hi, uint64_t lo, unsigned bits)
+{
+	uint64_t mh = host_mask(bits), ml = bits <= 64 ? ~0ull : host_mask(bits - 64);
+	WH_GROW(r->v, 4 * (r->n + 1), r->cap);
+	uint64_t *q = r->v + 4 * r->n++;
+	q[0] = hi & ~mh;
+	q[1] = lo & ~ml;
+	q[2] = q[0] | mh;
+	q[3] = q[1] | ml;
 }
 
 void sg_netset_add(struct sg_netset *ns, const struct sg_leaf *l)
 {
-	if (l->cidr_af == 4) {
-		uint64_t first, last;
-		word_range(be64(l->cidr_addr) >> 32, l->cidr_bits, 32, &first, &last);
-		WH_GROW(ns->v4, 2 * (ns->n4 + 1), ns->cap4);
-		ns->v4[2 * ns->n4] = (uint32_t)first;
-		ns->v4[2 * ns->n4 + 1] = (uint32_t)last;
-		ns->n4++;
-		return;
-	}
-	uint64_t hi = be64(l->cidr_addr), lo = be64(l->cidr_addr + 8), f[2], t[2];
-	unsigned bits = l->cidr_bits;
-	word_range(hi, bits < 64 ? bits : 64, 64, &f[0], &t[0]);
-	word_range(lo, bits > 64 ? bits - 64 : 0, 64, &f[1], &t[1]);
-	if (bits < 64) {
-		f[1] = 0;
-		t[1] = ~0ull;
-	}
-	WH_GROW(ns->v6, 4 * (ns->n6 + 1), ns->cap6);
-	uint64_t *q = ns->v6 + 4 * ns->n6++;
-	q[0] = f[0];
-	q[1] = f[1];
-	q[2] = t[0];
-	q[3] = t[1];
-}
-
-static int cmp_v4(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-	return x[0] < y[0] ? -1 : x[0] > y[0];
+	if (l->cidr_af == 4)   /* the address below 2^32: 96 leading bits of zero */
+		add_range(&ns->v4, 0, be64(l->cidr_addr) >> 32, 96u + l->cidr_bits);
+	else
+		add_range(&ns->v6, be64(l->cidr_addr), be64(l->cidr_addr + 8), l->cidr_bits);
 }
 
 static bool le128(const uint64_t *a, const uint64_t *b)
@@ -352,80 +336,58 @@ static bool le128(const uint64_t *a, const uint64_t *b)
 	return a[0] < b[0] || (a[0] == b[0] && a[1] <= b[1]);
 }
 
-static int cmp_v6(const void *a, const void *b)
+static int cmp_range(const void *a, const void *b)
 {
 	const uint64_t *x = a, *y = b;
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return x[1] < y[1] ? -1 : x[1] > y[1];
+	return le128(x, y) ? (x[0] == y[0] && x[1] == y[1] ? 0 : -1) : 1;
 }
 
-void sg_netset_seal(struct sg_netset *ns)
+/* Sort the ranges by their first address and merge those that overlap or
+ * touch. */
+static void seal(struct sg_netranges *r)
 {
+	if (r->n > 1)
+		qsort(r->v, r->n, 4 * sizeof(uint64_t), cmp_range);
 	uint32_t k = 0;
-	if (ns->n4 > 1)
-		qsort(ns->v4, ns->n4, 2 * sizeof(uint32_t), cmp_v4);
-	for (uint32_t i = 0; i < ns->n4; i++) {
-		uint32_t *r = ns->v4 + 2 * i;
+	for (uint32_t i = 0; i < r->n; i++) {
+		uint64_t *q = r->v + 4 * i;
 		if (k) {
-			uint32_t *prev = ns->v4 + 2 * (k - 1);
-			if ((uint64_t)r[0] <= (uint64_t)prev[1] + 1) {   /* inside prev or just after it */
-				if (r[1] > prev[1])
-					prev[1] = r[1];
-				continue;
-			}
-		}
-		memmove(ns->v4 + 2 * k++, r, 2 * sizeof(uint32_t));
-	}
-	ns->n4 = k;
-	k = 0;
-	if (ns->n6 > 1)
-		qsort(ns->v6, ns->n6, 4 * sizeof(uint64_t), cmp_v6);
-	for (uint32_t i = 0; i < ns->n6; i++) {
-		uint64_t *r = ns->v6 + 4 * i;
-		if (k) {
-			uint64_t *prev = ns->v6 + 4 * (k - 1);
-			/* r starts inside prev or just after it */
+			uint64_t *prev = r->v + 4 * (k - 1);
+			/* q starts inside prev or at the address after its last */
+			bool top = prev[2] == ~0ull && prev[3] == ~0ull;
 			uint64_t next[2] = { prev[2] + (prev[3] == ~0ull), prev[3] + 1 };
-			bool wraps = prev[2] == ~0ull && prev[3] == ~0ull;
-			if (wraps || le128(r, prev + 2) || (r[0] == next[0] && r[1] == next[1])) {
-				if (!le128(r + 2, prev + 2)) {
-					prev[2] = r[2];
-					prev[3] = r[3];
+			if (top || le128(q, prev + 2) || (q[0] == next[0] && q[1] == next[1])) {
+				if (!le128(q + 2, prev + 2)) {
+					prev[2] = q[2];
+					prev[3] = q[3];
 				}
 				continue;
 			}
 		}
-		memmove(ns->v6 + 4 * k++, r, 4 * sizeof(uint64_t));
+		memmove(r->v + 4 * k++, q, 4 * sizeof(uint64_t));
 	}
-	ns->n6 = k;
+	r->n = k;
 }
 
-/* Is x in one of the n sorted, disjoint ranges? */
-static bool in_v4(const uint32_t *v, uint32_t n, uint32_t x)
+void sg_netset_seal(struct sg_netset *ns)
 {
-	uint32_t lo = 0, hi = n;   /* the first range starting after x is in [lo, hi] */
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (v[2 * mid] <= x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo > 0 && x <= v[2 * (lo - 1) + 1];
+	seal(&ns->v4);
+	seal(&ns->v6);
 }
 
-static bool in_v6(const uint64_t *v, uint32_t n, const uint64_t x[2])
+/* Is hi:lo in one of the sorted, disjoint ranges? */
+static bool in_ranges(const struct sg_netranges *r, uint64_t hi, uint64_t lo)
 {
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (le128(v + 4 * mid, x))
-			lo = mid + 1;
+	const uint64_t x[2] = { hi, lo };
+	uint32_t a = 0, b = r->n;   /* the first range starting after x is in [a, b] */
+	while (a < b) {
+		uint32_t mid = (a + b) / 2;
+		if (le128(r->v + 4 * mid, x))
+			a = mid + 1;
 		else
-			hi = mid;
+			b = mid;
 	}
-	return lo > 0 && le128(x, v + 4 * (lo - 1) + 2);
+	return a > 0 && le128(x, r->v + 4 * (a - 1) + 2);
 }
 
 bool sg_netset_match(struct wh_sigma *s, const struct sg_netset *ns)
@@ -436,14 +398,13 @@ bool sg_netset_match(struct wh_sigma *s, const struct sg_netset *ns)
 		uint8_t a[16], af;
 		if (!event_ip(s, s->fvals[i - 1].s, s->fvals[i - 1].len, &af, a))
 			continue;
-		if (af == 4 && in_v4(ns->v4, ns->n4, (uint32_t)(be64(a) >> 32)))
+		if (af == 4 && in_ranges(&ns->v4, 0, be64(a) >> 32))
 			return true;
 		if (af != 6)
 			continue;
-		if (memcmp(a, v4_mapped, 12) == 0 && in_v4(ns->v4, ns->n4, (uint32_t)be64(a + 8)))
+		if (memcmp(a, v4_mapped, 12) == 0 && in_ranges(&ns->v4, 0, be64(a + 8) & 0xffffffffull))
 			return true;
-		uint64_t x[2] = { be64(a), be64(a + 8) };
-		if (in_v6(ns->v6, ns->n6, x))
+		if (in_ranges(&ns->v6, be64(a), be64(a + 8)))
 			return true;
 	}
 	return false;
