@@ -80,7 +80,7 @@ struct hs_job {
 #define SG_ANCHOR 8
 #define SG_LONG_LIT 24           /* literals at least this long are anchored */
 #define SG_ANCHOR_LENS 8         /* more lengths behind one anchor: keep them whole */
-#define SG_BLOOM_BITS 65536      /* 8 KiB: stays in the first-level cache */
+#define SG_BLOOM_WORDS 1024      /* 8 KiB: stays in the first-level cache */
 
 #define SG_ANCHOR_ONLY 8          /* at most this many anchors for anchor_scan */
 
@@ -106,7 +106,7 @@ struct sg_fielddb {
 	uint32_t nlpats;
 	struct sg_eqslot *ltab;  /* hash of the folded literal -> lpats index + 1 */
 	uint32_t ltab_mask;
-	uint64_t *lbloom;        /* SG_BLOOM_BITS: a bit per hash, to skip most lookups cheaply */
+	uint64_t *lbloom;        /* SG_BLOOM_WORDS: three bits of a word per literal, to skip most lookups cheaply */
 	struct sg_anchor *anchors;   /* Hyperscan ids npats ... npats + nanchors - 1 */
 	uint32_t nanchors;
 	hs_database_t *db;       /* NULL when the field has only equality literals */
@@ -1028,7 +1028,7 @@ static uint64_t hash_fold(const char *p, size_t n)
 	return wh_mix64(h);
 }
 
-/* The bloom filter's bit for a long literal (at least SG_LONG_LIT bytes):
+/* The bloom filter's key for a long literal (at least SG_LONG_LIT bytes):
  * its length, first 16 and last 8 bytes, folded (paths share their
  * beginnings). Each place an anchor occurs is
  * checked against it before the whole literal is hashed: the anchors of
@@ -1036,14 +1036,32 @@ static uint64_t hash_fold(const char *p, size_t n)
  * behind each cost more than the rest of the value's matching. */
 _Static_assert(SG_LONG_LIT >= 16, "quick_key reads 16 bytes of a long literal");
 
-static inline uint32_t quick_key(const char *p, size_t len)
+static inline uint64_t quick_key(const char *p, size_t len)
 {
 	uint64_t a, b, c;
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 8, 8);
 	memcpy(&c, p + len - 8, 8);
 	uint64_t h = fold8(a) ^ (fold8(b) * 0x9e3779b97f4a7c15ull) ^ (fold8(c) * 0xc2b2ae3d27d4eb4full) ^ len;
-	return (uint32_t)(wh_mix64(h) % SG_BLOOM_BITS);
+	return wh_mix64(h);
+}
+
+/*
+ * A key's word of the filter and its three bits there: one cache line per
+ * lookup, as with one bit, but far fewer false yeses. With one bit in
+ * 65,536 the 5,000 hashes of the public IOC rules let 7.5 % of the places
+ * through to the literal table, whose lookups miss the caches (the
+ * benchmark's Hashes values: 25,000 false lookups of 37,000); three bits of
+ * a word let about 1 % through.
+ */
+static inline uint64_t *bloom_word(uint64_t *bloom, uint64_t k)
+{
+	return &bloom[k & (SG_BLOOM_WORDS - 1)];
+}
+
+static inline uint64_t bloom_bits(uint64_t k)
+{
+	return 1ull << (k >> 58) | 1ull << ((k >> 52) & 63) | 1ull << ((k >> 46) & 63);
 }
 
 /* Literals of a field that begin alike: so do the field's values */
@@ -1235,11 +1253,11 @@ static uint32_t split_long(struct wh_sigma *s, struct sg_fielddb *d, struct sg_l
 			cap *= 2;
 		d->ltab = wh_xcalloc(cap, sizeof(*d->ltab));
 		d->ltab_mask = cap - 1;
-		d->lbloom = wh_xcalloc(SG_BLOOM_BITS / 64, sizeof(uint64_t));
+		d->lbloom = wh_xcalloc(SG_BLOOM_WORDS, sizeof(uint64_t));
 		for (uint32_t i = 0; i < d->nlpats; i++) {
 			uint64_t h = hash_fold(d->lpat_text[i], d->lpats[i].len);
-			uint32_t b = quick_key(d->lpat_text[i], d->lpats[i].len);
-			d->lbloom[b / 64] |= 1ull << (b % 64);
+			uint64_t b = quick_key(d->lpat_text[i], d->lpats[i].len);
+			*bloom_word(d->lbloom, b) |= bloom_bits(b);
 			uint32_t k = (uint32_t)h & d->ltab_mask;
 			while (d->ltab[k].leaf)
 				k = (k + 1) & d->ltab_mask;
@@ -2240,8 +2258,8 @@ static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
 		if (start + len > c->vlen)
 			continue;
 		const char *v = c->v + start;
-		uint32_t b = quick_key(v, len);
-		if (!((d->lbloom[b / 64] >> (b % 64)) & 1))
+		uint64_t b = quick_key(v, len), bits = bloom_bits(b);
+		if ((*bloom_word(d->lbloom, b) & bits) != bits)
 			continue;
 		uint64_t h = hash_fold(v, len);
 		for (uint32_t i = (uint32_t)h & d->ltab_mask; d->ltab[i].leaf; i = (i + 1) & d->ltab_mask) {
