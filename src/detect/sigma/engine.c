@@ -145,11 +145,12 @@ struct sg_view {
 	/* The field names of the last event of this view and their ids: events
 	 * of one source come with the same names in the same order, so a name
 	 * is known by a compare instead of a hash lookup. */
-	struct sg_shape *shape;
+	struct sg_place *shape;
 	uint32_t nshape;
 };
 
-/* One remembered field name (names up to SG_SHAPE_NAME bytes). */
+/* One remembered field name (names up to SG_SHAPE_NAME bytes), in the
+ * cache of names. */
 #define SG_SHAPE_NAME 48
 #define SG_SHAPE_MAX 256
 #define SG_NAME_CACHE 1024       /* power of two */
@@ -158,6 +159,23 @@ struct sg_shape {
 	uint32_t nlen;           /* UINT32_MAX: not remembered */
 	char name[SG_SHAPE_NAME];
 };
+
+/* The name at one place of a view's events, its id and what the view
+ * does with its value: 32 bytes, two to a cache line, so that the twenty
+ * names of an event are a dozen lines (at 56 bytes, with longer names
+ * kept, they were twenty, and they missed the first-level cache when
+ * events of other views came between), and the field's own record is not
+ * read to know whether it is scanned. Longer names go to the cache of
+ * names. */
+#define SG_PLACE_NAME 23
+enum { SG_ACT_BIND = 1, SG_ACT_SCAN = 2 };
+struct sg_place {
+	uint32_t fid;
+	uint32_t nlen;           /* UINT32_MAX: not remembered */
+	uint8_t act;             /* SG_ACT_*: bound (some unit of the view looks at it), scanned */
+	char name[SG_PLACE_NAME];
+};
+_Static_assert(sizeof(struct sg_place) == 32, "a place is half a cache line");
 
 /*
  * The scan result of a value is a function of the field and the value
@@ -2486,9 +2504,9 @@ static bool leaf_eval(struct wh_sigma *s, const struct sg_leaf *l)
 	return v;
 }
 
+/* (s->fvals has room: see wh_sigma_match) */
 static void bind_field(struct wh_sigma *s, uint32_t f, const char *v, uint32_t n)
 {
-	WH_GROW(s->fvals, s->nfvals + 1, s->fvals_cap);
 	struct sg_fval *fv = &s->fvals[s->nfvals++];
 	fv->s = v;
 	fv->len = n;
@@ -2540,18 +2558,37 @@ static uint32_t field_find(struct wh_sigma *s, const struct wh_field *f)
 	return c->fid;
 }
 
-/* The id of the event's i-th field name, or SG_NONE: from the name the
- * view saw at that place last, else from the name cache (events of one
- * view that differ in their fields, as forwarded logs do), else the map. */
-static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint32_t i, const struct wh_field *f)
+/* What the view does with the values of field fid (SG_ACT_*). */
+static uint8_t field_act(const struct wh_sigma *s, const struct sg_view *v, uint32_t fid)
 {
-	struct sg_shape *sh = i < v->nshape ? &v->shape[i] : NULL;
-	if (sh && sh->nlen == f->nlen && same_short(sh->name, f->name, f->nlen))
+	/* a field no rule of this view looks at is not bound */
+	if (fid == SG_NONE || !((v->need[fid / 64] >> (fid % 64)) & 1))
+		return 0;
+	/* no rule this event can reach has literals on the field: the scan
+	 * could only mark leaves nobody will look at */
+	if (!s->fields[fid].scanned || !((v->scan[fid / 64] >> (fid % 64)) & 1))
+		return SG_ACT_BIND;
+	return SG_ACT_BIND | SG_ACT_SCAN;
+}
+
+/* The id of the event's i-th field name, or SG_NONE, and what the view
+ * does with its value: from the name the view saw at that place last,
+ * else from the name cache (events of one view that differ in their
+ * fields, as forwarded logs do), else the map. */
+static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint32_t i, const struct wh_field *f,
+				    uint8_t *act)
+{
+	struct sg_place *sh = i < v->nshape ? &v->shape[i] : NULL;
+	if (sh && sh->nlen == f->nlen && same_short(sh->name, f->name, f->nlen)) {
+		*act = sh->act;
 		return sh->fid;
+	}
 	uint32_t fid = field_find(s, f);
-	if (sh && f->nlen <= SG_SHAPE_NAME) {
+	*act = field_act(s, v, fid);
+	if (sh && f->nlen <= SG_PLACE_NAME) {
 		sh->fid = fid;
 		sh->nlen = f->nlen;
+		sh->act = *act;
 		memcpy(sh->name, f->name, f->nlen);
 	}
 	return fid;
@@ -2622,16 +2659,6 @@ static int on_keyword_value(unsigned int id, unsigned long long from, unsigned l
 
 static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const struct wh_event *ev)
 {
-	size_t need = 0;
-	for (uint32_t i = 0; i < ev->nfields; i++)
-		need += (size_t)ev->fields[i].vlen + 1;
-	if (need > SG_MAX_CAT)
-		need = SG_MAX_CAT;
-	if (need > s->cat_cap) {
-		free(s->cat);
-		s->cat_cap = need < 4096 ? 4096 : need;
-		s->cat = wh_xmalloc(s->cat_cap);
-	}
 	WH_GROW(s->seg_end, ev->nfields + 1, s->seg_cap);
 	size_t n = 0;
 	uint32_t nseg = 0;
@@ -2639,8 +2666,15 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 		const struct wh_field *f = &ev->fields[i];
 		if (i < s->kwdone_cap && s->kwdone[i])
 			continue;   /* searched already (see scan_value) */
-		if (n + f->vlen + 1 > need)
-			break;
+		if (n + f->vlen + 1 > s->cat_cap) {
+			if (n + f->vlen + 1 > SG_MAX_CAT)
+				break;
+			size_t cap = s->cat_cap ? s->cat_cap : 4096;
+			while (cap < n + f->vlen + 1)
+				cap *= 2;
+			s->cat = wh_xrealloc(s->cat, cap < SG_MAX_CAT ? cap : SG_MAX_CAT);
+			s->cat_cap = cap < SG_MAX_CAT ? cap : SG_MAX_CAT;
+		}
 		memcpy(s->cat + n, f->value, f->vlen);
 		n += f->vlen;
 		s->seg_end[nseg++] = (uint32_t)n;
@@ -2791,7 +2825,14 @@ static void replay(struct wh_sigma *s, const struct sg_memo *m)
 	for (uint32_t k = 0; k < nl; k++)
 		le[p[k]] = e;
 	p += nl;
-	for (uint32_t k = 0; k < no; k++)
+	uint32_t k = 0;
+	for (; k + 4 <= no; k += 4) {   /* a hundred an event: the loop's own steps counted */
+		oe[p[k]] = e;
+		oe[p[k + 1]] = e;
+		oe[p[k + 2]] = e;
+		oe[p[k + 3]] = e;
+	}
+	for (; k < no; k++)
 		oe[p[k]] = e;
 	p += no;
 	add_cands(s, p, nt);
@@ -2980,19 +3021,18 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 			view->shape[i].nlen = UINT32_MAX;
 		view->nshape = n;
 	}
+	/* room for every field, once an event */
+	WH_GROW(s->pend, ev->nfields, s->pend_cap);
+	WH_GROW(s->fvals, ev->nfields, s->fvals_cap);
 	for (uint32_t i = 0; i < ev->nfields; i++) {
 		const struct wh_field *f = &ev->fields[i];
-		uint32_t fid = field_lookup(s, view, i, f);
-		/* a field no rule of this view looks at is not bound */
-		if (fid == SG_NONE || !((view->need[fid / 64] >> (fid % 64)) & 1))
+		uint8_t act;
+		uint32_t fid = field_lookup(s, view, i, f, &act);
+		if (!act)
 			continue;
 		bind_field(s, fid, f->value, f->vlen);
-		const struct sg_field *fd = &s->fields[fid];
-		/* no rule this event can reach has literals on the field: the scan
-		 * could only mark leaves nobody will look at */
-		if (!fd->scanned || f->vlen == 0 || !((view->scan[fid / 64] >> (fid % 64)) & 1))
+		if (!(act & SG_ACT_SCAN) || f->vlen == 0)
 			continue;
-		WH_GROW(s->pend, s->npend + 1, s->pend_cap);
 		struct sg_pending *p = &s->pend[s->npend++];
 		p->fid = fid;
 		p->v = f->value;
