@@ -1070,7 +1070,7 @@ static inline uint64_t quick_key(const char *p, size_t len)
  * 65,536 the 5,000 hashes of the public IOC rules let 7.5 % of the places
  * through to the literal table, whose lookups miss the caches (the
  * benchmark's Hashes values: 25,000 false lookups of 37,000); three bits of
- * a word let about 1 % through.
+ * a word let 1.5 % through (4,800 false lookups of 17,000).
  */
 static inline uint64_t *bloom_word(uint64_t *bloom, uint64_t k)
 {
