@@ -142,9 +142,10 @@ struct sg_view {
 	int32_t event_id;
 	uint8_t kind;
 	char *format, *channel, *provider;
-	/* The field names of the last event of this view and their ids: events
-	 * of one source come with the same names in the same order, so a name
-	 * is known by a compare instead of a hash lookup. */
+	/* The field names of the last event of this view, their ids and what
+	 * the view does with them (struct sg_place): events of one source come
+	 * with the same names in the same order, so a name is known by a
+	 * compare instead of a hash lookup. */
 	struct sg_place *shape;
 	uint32_t nshape;
 };
