@@ -26,6 +26,7 @@
 #include "util/wtime.h"
 #include "util/xalloc.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -346,37 +347,82 @@ static const char *last_component(const char *p, uint32_t pl, uint32_t *len)
 	return dot + 1;
 }
 
+/* A leaf's key, or for an element of an array (which has none of its own)
+ * the array's: the last component of its path. */
+static const char *leaf_key(const struct wh_jleaf *l, const char *path, uint32_t pl, uint32_t *len)
+{
+	if (l->key_len) {
+		*len = l->key_len;
+		return l->key;
+	}
+	return last_component(path, pl, len);
+}
+
+/* The Name attribute of the object a "#text" leaf sits in, as in
+ * {"Data": [{"#attributes": {"Name": "Image"}, "#text": "C:\\a.exe"}]},
+ * or NULL. Its leaves are next to the "#text" leaf: the search stops at the
+ * first leaf outside the object and its "#attributes". */
+static const char *data_name(const struct wh_jdoc *d, const struct wh_jleaf *l, uint32_t *len)
+{
+	int32_t obj = l->node;
+	ptrdiff_t at = l - d->leaves;
+	for (int dir = -1; dir <= 1; dir += 2) {
+		for (ptrdiff_t k = at + dir; k >= 0 && k < (ptrdiff_t)d->nleaves; k += dir) {
+			const struct wh_jleaf *x = &d->leaves[k];
+			if (x->node == obj)
+				continue;
+			const struct wh_jnode *nd = &d->nodes[x->node];
+			if (nd->parent != obj)
+				break;
+			if (x->type == WH_JT_STRING && x->val_len && streq(nd->key, nd->key_len, "#attributes") &&
+			    streq(x->key, x->key_len, "Name")) {
+				*len = x->val_len;
+				return x->val;
+			}
+		}
+	}
+	return NULL;
+}
+
 static void emit_evtx(struct emit *e, struct wh_jleaf *l, const char *path, uint32_t pl)
 {
 	struct wh_arena *a = &e->r->arena;
 	uint32_t nl;
+	const char *c;
 	if (streq(path, pl, "Event.EventData")) {
 		if (streq(l->key, l->key_len, "#attributes"))
 			return;
-		add(e, l->key, l->key_len, l->val, l->val_len);
+		c = leaf_key(l, path, pl, &nl);
+		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (has_prefix(path, pl, "Event.EventData.")) {
-		/* {"Data": {"#text": ...}} or {"Data": [{"#attributes": ...}]} */
+		/* {"Data": {"#text": ...}} or {"Data": [{"#attributes": {"Name":
+		 * ...}, "#text": ...}]}: a named Data element is the field of its
+		 * name, an unnamed one is Data */
 		if (strstr(path, "#attributes"))
 			return;
-		const char *c = last_component(path, pl, &nl);
+		c = NULL;
+		if (streq(l->key, l->key_len, "#text"))
+			c = data_name(&e->r->doc, l, &nl);
+		if (!c)
+			c = last_component(path, pl, &nl);
 		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (has_prefix(path, pl, "Event.UserData")) {
 		if (strstr(path, "#attributes") || streq(l->key, l->key_len, "#attributes"))
 			return;
-		if (streq(l->key, l->key_len, "#text") || l->key_len == 0) {
-			const char *c = last_component(path, pl, &nl);
-			add(e, c, nl, l->val, l->val_len);
-		} else {
-			add(e, l->key, l->key_len, l->val, l->val_len);
-		}
+		if (streq(l->key, l->key_len, "#text"))
+			c = last_component(path, pl, &nl);
+		else
+			c = leaf_key(l, path, pl, &nl);
+		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (streq(path, pl, "Event.System")) {
-		add(e, l->key, l->key_len, l->val, l->val_len);
+		c = leaf_key(l, path, pl, &nl);
+		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (has_prefix(path, pl, "Event.System.")) {
@@ -414,7 +460,9 @@ static void emit_winlog(struct emit *e, struct wh_jleaf *l, const char *path, ui
 {
 	struct wh_arena *a = &e->r->arena;
 	if (streq(path, pl, "winlog.event_data") || has_prefix(path, pl, "winlog.user_data")) {
-		add(e, l->key, l->key_len, l->val, l->val_len);
+		uint32_t nl;
+		const char *c = leaf_key(l, path, pl, &nl);
+		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (streq(path, pl, "winlog")) {
@@ -461,7 +509,9 @@ static void emit_ecs(struct emit *e, struct wh_jleaf *l)
 static void emit_splunk(struct emit *e, struct wh_jleaf *l, const char *path, uint32_t pl)
 {
 	if (streq(path, pl, "result")) {
-		add(e, l->key, l->key_len, l->val, l->val_len);
+		uint32_t nl;
+		const char *c = leaf_key(l, path, pl, &nl);
+		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (pl == 0)

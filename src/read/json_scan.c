@@ -420,8 +420,10 @@ void wh_json_materialize(char *buf, struct wh_jdoc *d, struct wh_arena *a)
 	for (uint32_t k = 0; k < d->nnodes; k++) {
 		struct wh_jnode *nd = &d->nodes[k];
 		nd->key = "";
-		if (!owns_key(d, nd->parent))
+		if (!owns_key(d, nd->parent)) {
+			nd->key_len = 0;   /* the span is the array's: key and length agree */
 			continue;
+		}
 		char *kp = buf + nd->key_off;
 		if (nd->key_esc)
 			nd->key_len = (uint32_t)wh_json_unescape(kp, nd->key_len);
@@ -431,7 +433,9 @@ void wh_json_materialize(char *buf, struct wh_jdoc *d, struct wh_arena *a)
 	for (uint32_t k = 0; k < d->nleaves; k++) {
 		struct wh_jleaf *l = &d->leaves[k];
 		l->key = "";
-		if (owns_key(d, l->node)) {
+		if (!owns_key(d, l->node))
+			l->key_len = 0;   /* as for nodes: "" with its length */
+		else {
 			char *kp = buf + l->key_off;
 			if (l->key_esc)
 				l->key_len = (uint32_t)wh_json_unescape(kp, l->key_len);

@@ -29,12 +29,14 @@ struct wh_jnode {
 	int32_t parent;             /* index of the enclosing node, -1 for the top */
 	uint8_t key_esc;            /* the key has escapes */
 	uint8_t is_array;
-	const char *key;            /* set by wh_json_materialize; "" for array elements */
+	const char *key;            /* set by wh_json_materialize; "" (key_len 0) for array elements */
 	const char *path;           /* dotted path, built by wh_json_node_path() */
 	uint32_t path_len;
 };
 
-/* A scalar leaf. Elements of an array take the array's key. */
+/* A scalar leaf. Elements of an array take the array's key: their own
+ * key is "" with key_len 0 once materialised (wh_json_leaf_name gives the
+ * array's). */
 struct wh_jleaf {
 	uint32_t key_off, key_len;
 	uint32_t val_off, val_len;  /* strings: inside the quotes */

@@ -358,6 +358,45 @@ static void evtx_json_shape(void **state)
 	got_free(&g);
 }
 
+/* Arrays in the EVTX shape: named and unnamed Data elements, an array of
+ * values in UserData and one straight under EventData. An element of an
+ * array has no key of its own: its field is the array's (or the Data
+ * element's Name), never bytes read past an empty key. */
+#define EVTX_ARRAYS                                                                                \
+	"{\"Event\":{\"System\":{\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Sysmon\"}}," \
+	"\"EventID\":1,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"ws1\","     \
+	"\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2025-10-25T14:00:00Z\"}}},"                \
+	"\"EventData\":{\"Data\":[{\"#attributes\":{\"Name\":\"Image\"},\"#text\":\"C:\\\\a.exe\"},"    \
+	"{\"#text\":\"unnamed\"},{\"#text\":\"a b\",\"#attributes\":{\"Name\":\"CommandLine\"}}]},"    \
+	"\"UserData\":{\"W\":{\"Tags\":[\"t1\",\"t2\"],\"SubjectUserName\":\"admin\"}}}}\n"            \
+	"{\"Event\":{\"System\":{\"EventID\":2,\"Channel\":\"Application\",\"Computer\":\"ws1\"},"     \
+	"\"EventData\":[\"p\",\"q\"]}}\n"
+
+static void evtx_json_arrays(void **state)
+{
+	(void)state;
+	struct got g;
+	read_all_ways(EVTX_ARRAYS, &g);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.bad, 0);
+	struct got_event *e = &g.ev[0];
+	assert_string_equal(got_field(e, "Image"), "C:\\a.exe");
+	assert_string_equal(got_field(e, "CommandLine"), "a b");   /* its Name after its text */
+	assert_string_equal(got_field(e, "Data"), "unnamed");
+	assert_int_equal(got_count(e, "Data"), 1);
+	assert_int_equal(got_count(e, "Tags"), 2);
+	assert_string_equal(got_nth(e, "Tags", 0), "t1");
+	assert_string_equal(got_nth(e, "Tags", 1), "t2");
+	assert_string_equal(got_field(e, "SubjectUserName"), "admin");
+	for (uint32_t k = 0; k < e->n; k++)
+		assert_true(e->names[k][0] != '\0');
+	e = &g.ev[1];
+	assert_int_equal(e->event_id, 2);
+	assert_int_equal(got_count(e, "EventData"), 2);
+	assert_string_equal(got_nth(e, "EventData", 1), "q");
+	got_free(&g);
+}
+
 #define WINLOG                                                                                     \
 	"{\"@timestamp\":\"2024-05-20T08:00:01.000Z\",\"host\":{\"name\":\"ws-dev-03\"},"               \
 	"\"agent\":{\"type\":\"winlogbeat\",\"version\":\"8.12.0\"},"                                  \
@@ -643,6 +682,7 @@ int main(void)
 		cmocka_unit_test(unescape_never_grows),
 		cmocka_unit_test(flat_sysmon),
 		cmocka_unit_test(evtx_json_shape),
+		cmocka_unit_test(evtx_json_arrays),
 		cmocka_unit_test(winlog_shape),
 		cmocka_unit_test(ecs_aliases),
 		cmocka_unit_test(splunk_export),
