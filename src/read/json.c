@@ -348,10 +348,12 @@ static const char *last_component(const char *p, uint32_t pl, uint32_t *len)
 }
 
 /* A leaf's key, or for an element of an array (which has none of its own)
- * the array's: the last component of its path. */
-static const char *leaf_key(const struct wh_jleaf *l, const char *path, uint32_t pl, uint32_t *len)
+ * the array's: the last component of its path. An empty key of an object
+ * ({"": 1}) stays empty. */
+static const char *leaf_key(const struct wh_jdoc *d, const struct wh_jleaf *l, const char *path, uint32_t pl,
+			    uint32_t *len)
 {
-	if (l->key_len) {
+	if (l->node < 0 || !d->nodes[l->node].is_array) {
 		*len = l->key_len;
 		return l->key;
 	}
@@ -392,7 +394,7 @@ static void emit_evtx(struct emit *e, struct wh_jleaf *l, const char *path, uint
 	if (streq(path, pl, "Event.EventData")) {
 		if (streq(l->key, l->key_len, "#attributes"))
 			return;
-		c = leaf_key(l, path, pl, &nl);
+		c = leaf_key(&e->r->doc, l, path, pl, &nl);
 		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
@@ -416,12 +418,12 @@ static void emit_evtx(struct emit *e, struct wh_jleaf *l, const char *path, uint
 		if (streq(l->key, l->key_len, "#text"))
 			c = last_component(path, pl, &nl);
 		else
-			c = leaf_key(l, path, pl, &nl);
+			c = leaf_key(&e->r->doc, l, path, pl, &nl);
 		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
 	if (streq(path, pl, "Event.System")) {
-		c = leaf_key(l, path, pl, &nl);
+		c = leaf_key(&e->r->doc, l, path, pl, &nl);
 		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
@@ -461,7 +463,7 @@ static void emit_winlog(struct emit *e, struct wh_jleaf *l, const char *path, ui
 	struct wh_arena *a = &e->r->arena;
 	if (streq(path, pl, "winlog.event_data") || has_prefix(path, pl, "winlog.user_data")) {
 		uint32_t nl;
-		const char *c = leaf_key(l, path, pl, &nl);
+		const char *c = leaf_key(&e->r->doc, l, path, pl, &nl);
 		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
@@ -510,7 +512,7 @@ static void emit_splunk(struct emit *e, struct wh_jleaf *l, const char *path, ui
 {
 	if (streq(path, pl, "result")) {
 		uint32_t nl;
-		const char *c = leaf_key(l, path, pl, &nl);
+		const char *c = leaf_key(&e->r->doc, l, path, pl, &nl);
 		add(e, c, nl, l->val, l->val_len);
 		return;
 	}
