@@ -37,7 +37,7 @@ const struct wh_cmd wh_cmd_hunt = {
 	.summary = "run Sigma rules over logs: a timeline of hits",
 	.usage = "whitehawk hunt [--rules DIR]... [--table | --csv | --json] [--min-level L] [--rule SEL]... "
 		 "[--exclude-rule SEL]... [--tune FILE]... [--mapping FILE] [--placeholders FILE] [--stats] "
-		 "[--fail-on LEVEL] [OPTIONS] LOGS...",
+		 "[--fail-on LEVEL] [--plain] [OPTIONS] LOGS...",
 	.options =
 		"      --rules DIR     Sigma rules: a folder (read recursively) or a file; repeatable.\n"
 		"                      Default: the rules of 'whitehawk rules update' and the bundled pack\n"
@@ -54,11 +54,13 @@ const struct wh_cmd wh_cmd_hunt = {
 		"      --mapping FILE  logsource mapping entries added to the default mapping\n"
 		"      --placeholders FILE  values for the placeholders of the expand modifier\n"
 		"      --stats         hits per rule and per host after the timeline\n"
-		"      --fail-on LEVEL exit status 1 when a hit is at level LEVEL or above\n" WH_LOG_OPTIONS_HELP,
+		"      --fail-on LEVEL exit status 1 when a hit is at level LEVEL or above\n"
+		"      --plain         evaluate every rule leaf by leaf instead of through the compiled\n"
+		"                      matcher: the same hits, many times slower; to check the matcher\n" WH_LOG_OPTIONS_HELP,
 };
 
 enum { OPT_RULES = WH_OPT_LOG_LAST, OPT_TABLE, OPT_CSV, OPT_JSON, OPT_MINLEVEL, OPT_RULE, OPT_EXCLUDE, OPT_TUNE,
-       OPT_MAPPING, OPT_PLACEHOLDERS, OPT_STATS, OPT_FAILON };
+       OPT_MAPPING, OPT_PLACEHOLDERS, OPT_STATS, OPT_FAILON, OPT_PLAIN };
 
 enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 
@@ -202,6 +204,7 @@ struct hunt_ctx {
 	char *render_buf;
 	size_t render_len;
 	bool stats;
+	bool plain;                /* --plain: every rule evaluated leaf by leaf (plain.c) */
 	struct stat_tab per_rule, per_host;
 	int error;
 };
@@ -1417,7 +1420,10 @@ static int on_event(struct wh_event *ev, void *arg)
 {
 	struct hunt_ctx *c = arg;
 	c->evgen++;
-	wh_sigma_match(c->sigma, ev, on_hit, c);
+	if (c->plain)
+		wh_sigma_match_plain(c->sigma, ev, on_hit, c);
+	else
+		wh_sigma_match(c->sigma, ev, on_hit, c);
 	return 0;
 }
 
@@ -1603,6 +1609,7 @@ static int run_hunt(int argc, char **argv)
 		{ "placeholders", required_argument, NULL, OPT_PLACEHOLDERS },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "fail-on", required_argument, NULL, OPT_FAILON },
+		{ "plain", no_argument, NULL, OPT_PLAIN },
 		WH_LOG_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1612,7 +1619,7 @@ static int run_hunt(int argc, char **argv)
 	const char *mapping = NULL, *placeholders = NULL;
 	enum out_mode mode = OUT_TABLE;
 	int min_level = WH_SEV_INFO, fail_on = -1, opt, status = WH_EXIT_OK;
-	bool stats = false;
+	bool stats = false, plain = false;
 	while ((opt = getopt_long(argc, argv, WH_LOG_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_RULES: strv_push(&dirs, optarg); break;
@@ -1632,6 +1639,7 @@ static int run_hunt(int argc, char **argv)
 		case OPT_MAPPING: mapping = optarg; break;
 		case OPT_PLACEHOLDERS: placeholders = optarg; break;
 		case OPT_STATS: stats = true; break;
+		case OPT_PLAIN: plain = true; break;
 		default: {
 			int st = wh_cmd_other_opt(self, &lo, opt, optarg);
 			if (!st)
@@ -1663,6 +1671,7 @@ static int run_hunt(int argc, char **argv)
 	c.mode = mode;
 	c.fail_on = fail_on;
 	c.stats = stats;
+	c.plain = plain;
 	c.timeline = wh_timeline_new(TIMELINE_MEM);
 	wh_sbuf_init(&c.expl, 1 << 20);
 	c.render = open_memstream(&c.render_buf, &c.render_len);

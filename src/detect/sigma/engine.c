@@ -2405,7 +2405,7 @@ static inline bool field_present(const struct wh_sigma *s, uint32_t f)
 }
 
 /* 0x1a2c -> "6700" in the per-event conversion space. */
-static bool hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char **out, size_t *olen)
+bool sg_hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char **out, size_t *olen)
 {
 	uint64_t x;
 	if (!(n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && wh_parse_u64(v, n, &x)))
@@ -2468,7 +2468,7 @@ static bool leaf_values(struct wh_sigma *s, const struct sg_leaf *l)
 		const struct sg_fval *fv = &s->fvals[i - 1];
 		const char *v = fv->s;
 		size_t n = fv->len;
-		if (l->conv == SG_CONV_HEX && !hex_to_dec(s, fv->s, fv->len, &v, &n)) {
+		if (l->conv == SG_CONV_HEX && !sg_hex_to_dec(s, fv->s, fv->len, &v, &n)) {
 			v = fv->s;
 			n = fv->len;
 		}
@@ -2968,7 +2968,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 			mark_literal(s, s->rec[k]);
 }
 
-static void new_epoch(struct wh_sigma *s)
+void sg_new_event(struct wh_sigma *s)
 {
 	if (++s->tick == 0) {
 		memset(s->leaf_epoch, 0, s->nleaves + 1);
@@ -2996,7 +2996,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	if (!view->any)
 		return;
 	s->stats.covered++;
-	new_epoch(s);
+	sg_new_event(s);
 	s->cur_ev = ev;
 	s->cur_view = view;
 	s->ncand = 0;

@@ -138,6 +138,10 @@ void wh_sigma_set_enabled(struct wh_sigma *s, size_t i, bool on);
 int wh_sigma_compile(struct wh_sigma *s);
 
 void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_fn fn, void *arg);
+/* The same hits, found by evaluating every rule of the event's logsources
+ * leaf by leaf (plain.c): slow, for checking wh_sigma_match. One set of
+ * rules takes its events through one of the two, not both. */
+void wh_sigma_match_plain(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_fn fn, void *arg);
 /* The end of the input: close correlation windows that are still open. */
 void wh_sigma_finish(struct wh_sigma *s, wh_sigma_hit_fn fn, void *arg);
 

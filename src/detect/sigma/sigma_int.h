@@ -421,6 +421,11 @@ void sg_corr_finish(struct wh_sigma *s, wh_sigma_hit_fn fn, void *arg);
 void sg_corr_free(struct sg_corr *c);
 
 /* engine.c */
+/* A new event: the per-event stamps move on. */
+void sg_new_event(struct wh_sigma *s);
+/* A hex number ("0x1a2c") as decimal text in the per-event conversion
+ * space; false when v is not one. */
+bool sg_hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char **out, size_t *olen);
 void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, const struct wh_event *ev,
 	     int64_t t, wh_sigma_hit_fn fn, void *arg);
 
