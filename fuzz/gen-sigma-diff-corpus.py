@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Write seeds for fuzz_sigma_diff: random Sigma rules and events made to meet them.
+
+usage: gen-sigma-diff-corpus.py OUTDIR [COUNT] [SEED]
+
+Each seed is a few rules (YAML documents) drawing on the grammar's parts
+(modifiers, wildcards and escapes, null and empty values, numbers, lists,
+keywords, conditions with `1 of`, `all of`, `them`, `not` and
+parentheses, correlations), a line "%%", and JSON lines of Sysmon and
+Security events whose values are built from the rules' own literals, cut,
+changed in case, put in longer values or left out, so that some rules
+fire, some nearly do, and values repeat (the compiled matcher's memo).
+Deterministic for a given seed. Written for whitehawk's fuzzing.
+"""
+import base64, json, os, random, sys
+
+out = sys.argv[1]
+count = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 11)
+
+WORDS = ["cmd.exe", "powershell", "-enc", "/c", "whoami", "\\Temp\\", "\\Downloads\\", "rundll32", ".pdf.exe",
+         "mimikatz", "sekurlsa::", "C:\\Windows\\System32\\", "net user", "/add", "schtasks", "certutil",
+         "-urlcache", "AppData", "Invoke-", "IEX", "http://", "vssadmin", "delete shadows", "bypass", "ab", "a"]
+STR_FIELDS = ["Image", "CommandLine", "ParentImage", "ParentCommandLine", "User", "TargetFilename",
+              "OriginalFileName", "Hashes", "CurrentDirectory"]
+NUM_FIELDS = ["DestinationPort", "SourcePort", "TerminalSessionId"]
+IPS = ["10.1.2.3", "192.168.7.1", "8.8.8.8", "fe80::1", "2001:db8::5", "127.0.0.1", "not-an-ip"]
+NETS = ["10.0.0.0/8", "192.168.0.0/16", "127.0.0.0/8", "fe80::/10", "2001:db8::/32", "8.8.8.8/32"]
+
+
+def q(s):
+    """A YAML single-quoted scalar."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def word():
+    w = rnd.choice(WORDS)
+    if rnd.random() < 0.2:
+        w = "".join(c.upper() if rnd.random() < 0.5 else c for c in w)
+    return w
+
+
+def glob(w):
+    """A value with wildcards or escaped wildcards in it."""
+    r = rnd.random()
+    if r < 0.3:
+        return "*" + w + "*"
+    if r < 0.5:
+        return w[:1] + "?" + w[2:] if len(w) > 2 else w + "?"
+    if r < 0.6:
+        return w + "\\*"
+    if r < 0.7:
+        return w + "\\\\*"
+    return w + "*"
+
+
+def str_item(lits):
+    """One field: modifiers and values, and the literals events may carry."""
+    f = rnd.choice(STR_FIELDS)
+    mods = []
+    r = rnd.random()
+    vals = [word() for _ in range(rnd.choice([1, 1, 2, 3]))]
+    if r < 0.25:
+        mods.append(rnd.choice(["contains", "startswith", "endswith"]))
+        if len(vals) > 1 and rnd.random() < 0.4:
+            mods.append("all")
+    elif r < 0.35:
+        vals = [glob(v) for v in vals]
+    elif r < 0.42:
+        mods = ["re"] + rnd.sample(["i", "m", "s"], rnd.randint(0, 2))
+        vals = [rnd.choice(["^C:\\\\Windows\\\\", "(?i)powershell.*-enc", "\\.pdf\\.exe$", "who?ami", "a{2,}b",
+                            "(a|b)+c", "^$"])]
+    elif r < 0.5:
+        mods = [rnd.choice(["base64", "base64offset"]), "contains"]
+        if rnd.random() < 0.5:
+            mods.insert(0, rnd.choice(["utf16le", "utf16be", "wide", "utf16"]))
+        for v in vals:
+            lits.append(base64.b64encode(v.encode()).decode())
+    elif r < 0.56:
+        mods = ["windash", "contains"]
+        vals = ["-" + rnd.choice(["enc", "nop", "w hidden", "urlcache"])]
+        lits.extend(["/enc", "\u2013nop", "-w hidden", "\u2014urlcache"])
+    elif r < 0.6:
+        mods = ["cased"] + ([rnd.choice(["contains", "endswith"])] if rnd.random() < 0.6 else [])
+    elif r < 0.64:
+        return f"{f}|exists: {rnd.choice(['true', 'false'])}"
+    elif r < 0.68:
+        return f"{f}: {rnd.choice(['null', q('')])}"
+    elif r < 0.72:
+        g = rnd.choice([x for x in STR_FIELDS if x != f])
+        mod = rnd.choice(["fieldref", "fieldref|contains", "fieldref|startswith", "fieldref|endswith"])
+        return f"{f}|{mod}: {g}"
+    elif r < 0.76:
+        mods = ["neq"]
+    lits.extend(v.replace("*", "").replace("?", "") for v in vals)
+    m = ("|" + "|".join(mods)) if mods else ""
+    if len(vals) == 1 and rnd.random() < 0.5:
+        return f"{f}{m}: {q(vals[0])}"
+    return f"{f}{m}:\n" + "".join(f"            - {q(v)}\n" for v in vals).rstrip("\n")
+
+
+def num_item():
+    r = rnd.random()
+    if r < 0.4:
+        f = rnd.choice(NUM_FIELDS)
+        op = rnd.choice(["lt", "lte", "gt", "gte"])
+        return f"{f}|{op}: {rnd.choice([0, 1, 80, 443, 1024, 4444, 65535])}"
+    if r < 0.6:
+        return f"DestinationIp|cidr:\n" + "".join(f"            - {q(n)}\n" for n in rnd.sample(NETS, rnd.randint(1, 4))).rstrip("\n")
+    if r < 0.75:
+        return f"EventID: {rnd.choice([1, 3, 11, 4688, '1', 5156])}"
+    if r < 0.85:
+        return f"UtcTime|{rnd.choice(['minute', 'hour', 'day', 'month', 'year'])}: {rnd.choice([0, 3, 10, 2026])}"
+    return f"DestinationPort: {rnd.choice([443, 4444, '80', 3389])}"
+
+
+def selection(lits):
+    if rnd.random() < 0.15:
+        return "\n".join(f"        - {q(word())}" for _ in range(rnd.randint(1, 3))), True
+    n = rnd.randint(1, 3)
+    items = [str_item(lits) if rnd.random() < 0.7 else num_item() for _ in range(n)]
+    body = "\n".join("        " + it.replace("\n", "\n    ") for it in items)
+    if rnd.random() < 0.2:   # a list of maps: ORed
+        other = str_item(lits)
+        return "        - " + items[0].replace("\n", "\n      ") + "\n        - " + other.replace("\n", "\n      "), False
+    return body, False
+
+
+def condition(names):
+    sel = [n for n in names if not n.startswith("_")]
+    r = rnd.random()
+    if not any(n.startswith("sel") for n in names) and 0.2 <= r < 0.45:
+        r = 0.9
+    if not sel and 0.45 <= r < 0.62:
+        r = 0.9
+    if r < 0.2:
+        return " and ".join(names[:2]) if len(names) > 1 else names[0]
+    if r < 0.35:
+        return "1 of sel*"
+    if r < 0.45:
+        return "all of sel*"
+    if r < 0.55:
+        return "1 of them"
+    if r < 0.62:
+        return "all of them"
+    if r < 0.8 and len(names) > 1:
+        return f"{names[0]} and not {names[1]}"
+    if r < 0.9 and len(names) > 2:
+        return f"({names[0]} or {names[1]}) and not {names[2]}"
+    return " or ".join(sel or names)
+
+
+LOGSOURCES = ["{product: windows, category: process_creation}", "{product: windows, category: network_connection}",
+              "{product: windows, category: file_event}", "{product: windows}", "{product: windows, service: security}",
+              "{product: windows, service: sysmon}"]
+
+
+def rule(i, lits):
+    names = []
+    body = []
+    for k in range(rnd.randint(1, 4)):
+        name = rnd.choice(["sel", "sel", "sel_", "filter_", "_hidden"]) + str(k)
+        text, kw = selection(lits)
+        if kw:
+            name = "keywords" + str(k)
+        names.append(name)
+        body.append(f"    {name}:\n{text}")
+    return (f"title: r{i}\nid: 00000000-0000-4000-8000-{i:012d}\nname: r{i}\nstatus: test\nlevel: high\n"
+            f"logsource: {rnd.choice(LOGSOURCES)}\ndetection:\n" + "\n".join(body) +
+            f"\n    condition: {condition(names)}\n")
+
+
+def correlation(i, refs):
+    kind = rnd.choice(["event_count", "value_count", "temporal", "temporal_ordered"])
+    cond = {"event_count": "gte: 2", "value_count": "gte: 2\n        field: CommandLine",
+            "temporal": "", "temporal_ordered": ""}[kind]
+    text = (f"title: c{i}\nid: 00000000-0000-4000-9000-{i:012d}\nstatus: test\nlevel: high\ncorrelation:\n"
+            f"    type: {kind}\n    rules:\n" + "".join(f"        - {r}\n" for r in refs) +
+            f"    group-by:\n        - Computer\n    timespan: {rnd.choice(['10s', '1m', '1h'])}\n")
+    if cond:
+        text += f"    condition:\n        {cond}\n"
+    return text
+
+
+def value_from(lits):
+    parts = []
+    for _ in range(rnd.randint(1, 3)):
+        w = rnd.choice(lits) if lits and rnd.random() < 0.8 else word()
+        r = rnd.random()
+        if r < 0.15:
+            w = w.upper()
+        elif r < 0.25:
+            w = w[1:] if len(w) > 1 else w
+        elif r < 0.3:
+            w = w.encode("utf-16-le").decode("latin-1") if rnd.random() < 0.1 else w + w
+        parts.append(w)
+    sep = rnd.choice(["", " ", "\\", "x"])
+    v = sep.join(parts)
+    if rnd.random() < 0.3:
+        v = rnd.choice(["C:\\Users\\a\\", "", "pre "]) + v + rnd.choice(["", ".exe", " /c"])
+    return v
+
+
+def event(t, lits, pool):
+    if pool and rnd.random() < 0.35:
+        e = dict(rnd.choice(pool))   # a repeat: the memo replays it
+    else:
+        kind = rnd.random()
+        if kind < 0.6:
+            e = {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                 "Provider_Name": "Microsoft-Windows-Sysmon"}
+        elif kind < 0.75:
+            e = {"EventID": 3, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                 "Provider_Name": "Microsoft-Windows-Sysmon", "DestinationIp": rnd.choice(IPS),
+                 "DestinationPort": rnd.choice([80, 443, 4444, "3389", "x"])}
+        elif kind < 0.85:
+            e = {"EventID": 11, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                 "Provider_Name": "Microsoft-Windows-Sysmon"}
+        else:
+            e = {"EventID": 4688, "Channel": "Security", "Provider_Name": "Microsoft-Windows-Security-Auditing",
+                 "NewProcessName": value_from(lits), "NewProcessId": rnd.choice(["0x1a2c", "0x4", "12"]),
+                 "ParentProcessName": value_from(lits)}
+        e["Computer"] = rnd.choice(["ws1", "ws2"])
+        for f in STR_FIELDS:
+            if rnd.random() < 0.6:
+                e[f] = value_from(lits)
+        if rnd.random() < 0.3:
+            e[rnd.choice(NUM_FIELDS)] = rnd.choice([0, 1, 443, 4444, 70000, "-5", "1e3"])
+        pool.append(e)
+    e = dict(e)
+    e["UtcTime"] = f"2026-03-02 10:{t // 60 % 60:02d}:{t % 60:02d}.000"
+    return json.dumps(e)
+
+
+os.makedirs(out, exist_ok=True)
+for n in range(count):
+    lits = []
+    nr = rnd.randint(1, 5)
+    docs = [rule(k, lits) for k in range(nr)]
+    if rnd.random() < 0.3:
+        docs.append(correlation(nr, [f"r{k}" for k in rnd.sample(range(nr), min(nr, rnd.randint(1, 2)))]))
+    pool = []
+    t = 0
+    lines = []
+    for _ in range(rnd.randint(4, 14)):
+        t += rnd.choice([1, 2, 5, 30])
+        lines.append(event(t, lits, pool))
+    with open(os.path.join(out, f"gen-{n:03d}"), "w") as fh:
+        fh.write("---\n".join(docs) + "%%\n" + "\n".join(lines) + "\n")
