@@ -21,6 +21,14 @@ rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 11)
 WORDS = ["cmd.exe", "powershell", "-enc", "/c", "whoami", "\\Temp\\", "\\Downloads\\", "rundll32", ".pdf.exe",
          "mimikatz", "sekurlsa::", "C:\\Windows\\System32\\", "net user", "/add", "schtasks", "certutil",
          "-urlcache", "AppData", "Invoke-", "IEX", "http://", "vssadmin", "delete shadows", "bypass", "ab", "a"]
+# literals of 24 bytes and more are anchored, and many begin alike
+LONG = ["C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+        "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE",
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell_ise.exe",
+        "\\AppData\\Local\\Temp\\setup_installer.exe", "\\AppData\\Local\\Temp\\setup_update.exe",
+        "-ExecutionPolicy Bypass -NoProfile -File", "-ExecutionPolicy Bypass -WindowStyle Hidden",
+        "SHA256=6B0D549B6F03675A1600A35A099950D836F6", "IMPHASH=907A70C31012F037B64CE4228C38FB29"]
 STR_FIELDS = ["Image", "CommandLine", "ParentImage", "ParentCommandLine", "User", "TargetFilename",
               "OriginalFileName", "Hashes", "CurrentDirectory"]
 NUM_FIELDS = ["DestinationPort", "SourcePort", "TerminalSessionId"]
@@ -34,7 +42,7 @@ def q(s):
 
 
 def word():
-    w = rnd.choice(WORDS)
+    w = rnd.choice(WORDS) if rnd.random() < 0.75 else rnd.choice(LONG)
     if rnd.random() < 0.2:
         w = "".join(c.upper() if rnd.random() < 0.5 else c for c in w)
     return w
@@ -59,7 +67,7 @@ def str_item(lits):
     f = rnd.choice(STR_FIELDS)
     mods = []
     r = rnd.random()
-    vals = [word() for _ in range(rnd.choice([1, 1, 2, 3]))]
+    vals = [word() for _ in range(rnd.choice([1, 1, 2, 3, 6, 9]))]
     if r < 0.25:
         mods.append(rnd.choice(["contains", "startswith", "endswith"]))
         if len(vals) > 1 and rnd.random() < 0.4:
@@ -107,8 +115,10 @@ def num_item():
         return f"{f}|{op}: {rnd.choice([0, 1, 80, 443, 1024, 4444, 65535])}"
     if r < 0.6:
         return f"DestinationIp|cidr:\n" + "".join(f"            - {q(n)}\n" for n in rnd.sample(NETS, rnd.randint(1, 4))).rstrip("\n")
-    if r < 0.75:
+    if r < 0.7:
         return f"EventID: {rnd.choice([1, 3, 11, 4688, '1', 5156])}"
+    if r < 0.75:
+        return f"ProcessId: {rnd.choice([6700, 4, 12, '0x1a2c'])}"
     if r < 0.85:
         return f"UtcTime|{rnd.choice(['minute', 'hour', 'day', 'month', 'year'])}: {rnd.choice([0, 3, 10, 2026])}"
     return f"DestinationPort: {rnd.choice([443, 4444, '80', 3389])}"
@@ -221,9 +231,12 @@ def event(t, lits, pool):
                  "NewProcessName": value_from(lits), "NewProcessId": rnd.choice(["0x1a2c", "0x4", "12"]),
                  "ParentProcessName": value_from(lits)}
         e["Computer"] = rnd.choice(["ws1", "ws2"])
+        e["ProcessId"] = rnd.choice([6700, 4, "0x1a2c", "12"])
         for f in STR_FIELDS:
             if rnd.random() < 0.6:
                 e[f] = value_from(lits)
+            if rnd.random() < 0.05:   # a list: the field has several values
+                e[f] = [value_from(lits), value_from(lits)]
         if rnd.random() < 0.3:
             e[rnd.choice(NUM_FIELDS)] = rnd.choice([0, 1, 443, 4444, 70000, "-5", "1e3"])
         pool.append(e)

@@ -190,6 +190,30 @@ static void test_temporal_ordered(void **st)
 	wh_sigma_free(s);
 }
 
+/* Two rules that fire on one event reach a correlation in the rules' order,
+ * whatever order the compiled matcher decided them in: "logon type" has
+ * no literal and is decided after "bob", whose literal queued it; the
+ * plain matcher, which walks the rules in order, gives the same hits. */
+static void test_same_event_order(void **st)
+{
+	(void)st;
+	const char *rules = "title: then\nid: O2\ncorrelation:\n  type: temporal_ordered\n"
+			    "  rules: [logon-type, bob]\n  group-by: [TargetUserName]\n  timespan: 10m\n"
+			    "---\ntitle: logon type\nid: lt-id\nname: logon-type\n"
+			    "logsource: {product: windows, service: security}\n"
+			    "detection: {s: {LogonType|gte: 2}, condition: s}\n"
+			    "---\ntitle: bob\nid: b-id\nname: bob\nlogsource: {product: windows, service: security}\n"
+			    "detection: {s: {EventID: 4624, TargetUserName: bob}, condition: s}\n";
+	struct wh_sigma *compiled = load(rules), *plain = load(rules);
+	struct hits a = { 0 }, b = { 0 };
+	wh_sigma_match(compiled, sec(4624, 0, "TargetUserName", "bob", "LogonType", "3", NULL), on_hit, &a);
+	wh_sigma_match_plain(plain, sec(4624, 0, "TargetUserName", "bob", "LogonType", "3", NULL), on_hit, &b);
+	assert_int_equal(count(&a, "O2"), 1);
+	assert_int_equal(count(&b, "O2"), 1);
+	wh_sigma_free(compiled);
+	wh_sigma_free(plain);
+}
+
 static void test_chained_and_aliases(void **st)
 {
 	(void)st;
@@ -311,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_value_count),
 		cmocka_unit_test(test_temporal),
 		cmocka_unit_test(test_temporal_ordered),
+		cmocka_unit_test(test_same_event_order),
 		cmocka_unit_test(test_chained_and_aliases),
 		cmocka_unit_test(test_value_sum_avg),
 		cmocka_unit_test(test_value_percentile),

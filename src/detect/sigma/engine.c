@@ -379,6 +379,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	free(s->field_head);
 	free(s->fvals);
 	free(s->cand);
+	free(s->fired);
 	free(s->or_epoch);
 	free(s->rec);
 	free(s->rec_stamp);
@@ -2607,6 +2608,13 @@ void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, co
 		fn(h, arg);
 }
 
+void sg_emit_event(struct wh_sigma *s, uint32_t rule, const struct wh_event *ev, wh_sigma_hit_fn fn, void *arg)
+{
+	struct wh_sigma_hit h = { .rule = &s->rules[rule].pub, .ev = ev, .host = ev->host, .group = "",
+				  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
+	sg_emit(s, rule, &h, ev, ev->time, fn, arg);
+}
+
 struct kw_ctx {
 	struct wh_sigma *s;
 	const struct sg_fielddb *d;
@@ -3000,6 +3008,7 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	s->cur_ev = ev;
 	s->cur_view = view;
 	s->ncand = 0;
+	s->nfired = 0;
 	s->npend = 0;
 	s->nfvals = 0;
 	s->convused = 0;
@@ -3068,11 +3077,16 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		if (!eval(s, s->prog + un->off + un->nchecks))
 			continue;
 		s->rule_hit[un->rule] = s->tick;
-		struct sg_rule *r = &s->rules[un->rule];
-		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
-					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
-		sg_emit(s, un->rule, &h, ev, ev->time, fn, arg);
+		WH_GROW(s->fired, s->nfired + 1, s->fired_cap);
+		s->fired[s->nfired++] = un->rule;
 	}
+	/* in the rules' order, not the order the variants were queued in: a
+	 * correlation of two rules that fire on one event counts them alike
+	 * whatever the matcher's path (and as wh_sigma_match_plain does) */
+	if (s->nfired > 1)
+		qsort(s->fired, s->nfired, sizeof(uint32_t), cmp_u32);
+	for (uint32_t i = 0; i < s->nfired; i++)
+		sg_emit_event(s, s->fired[i], ev, fn, arg);
 }
 
 void wh_sigma_finish(struct wh_sigma *s, wh_sigma_hit_fn fn, void *arg)

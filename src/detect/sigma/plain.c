@@ -136,11 +136,11 @@ void wh_sigma_match_plain(struct wh_sigma *s, const struct wh_event *ev, wh_sigm
 		if (!plain_eval(s, ev, fid, un->expr))
 			continue;
 		hit[un->rule] = 1;
-		struct sg_rule *r = &s->rules[un->rule];
-		struct wh_sigma_hit h = { .rule = &r->pub, .ev = ev, .host = ev->host, .group = "",
-					  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
-		sg_emit(s, un->rule, &h, ev, ev->time, fn, arg);
 	}
+	/* in the rules' order, as wh_sigma_match emits them */
+	for (uint32_t r = 0; r < s->nrules; r++)
+		if (hit[r])
+			sg_emit_event(s, r, ev, fn, arg);
 	free(hit);
 	free(tk);
 	free(fid);

@@ -284,6 +284,8 @@ struct wh_sigma {
 	struct sg_fval *fvals;
 	uint32_t nfvals, fvals_cap;
 	uint32_t *cand;
+	uint32_t *fired;                    /* the rules this event fired, emitted in rule order */
+	uint32_t nfired, fired_cap;
 	uint32_t ncand, cand_cap;
 	struct sg_uhot *uhot;               /* per unit */
 	uint32_t *field_fold;               /* per field: epoch its one value had a folded memo entry */
@@ -428,5 +430,7 @@ void sg_new_event(struct wh_sigma *s);
 bool sg_hex_to_dec(struct wh_sigma *s, const char *v, size_t n, const char **out, size_t *olen);
 void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, const struct wh_event *ev,
 	     int64_t t, wh_sigma_hit_fn fn, void *arg);
+/* A rule fired on the event: sg_emit with the event's hit. */
+void sg_emit_event(struct wh_sigma *s, uint32_t rule, const struct wh_event *ev, wh_sigma_hit_fn fn, void *arg);
 
 #endif
