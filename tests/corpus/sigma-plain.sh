@@ -2,8 +2,8 @@
 # The compiled matcher against the plain one (hunt --plain evaluates every
 # rule leaf by leaf, without the memo, the scans or the trigger literals):
 # with every rule of ../shared/data/sigma loaded, both must give the same
-# JSON output, byte for byte, on the regression samples, the EVTX attack
-# samples, the OTRF data sets and 20,000 generated Sysmon events (whose
+# JSON output, byte for byte, on the regression samples, every EVTX file of
+# ../shared/data/evtx, the OTRF data sets and 20,000 generated Sysmon events (whose
 # values repeat, so the memo replays most of them).
 set -uo pipefail
 wh=$1 repo=$2
@@ -39,7 +39,7 @@ compare() {   # $1 a name, then the inputs
     fi
 }
 compare regression "$data/sigma/regression"
-compare evtx "$data/evtx/attack-samples"
+compare evtx "$data/evtx"
 compare otrf "$data/otrf"
 compare generated "$out/generated.jsonl"
 exit $status
