@@ -126,7 +126,11 @@ def num_item():
 
 def selection(lits):
     if rnd.random() < 0.15:
-        return "\n".join(f"        - {q(word())}" for _ in range(rnd.randint(1, 3))), True
+        kws = [word() for _ in range(rnd.randint(1, 3))]
+        lits.extend(kws)
+        if rnd.random() < 0.3:
+            kws = [glob(k) for k in kws]
+        return "\n".join(f"        - {q(k)}" for k in kws), True
     n = rnd.randint(1, 3)
     items = [str_item(lits) if rnd.random() < 0.7 else num_item() for _ in range(n)]
     body = "\n".join("        " + it.replace("\n", "\n    ") for it in items)
@@ -206,6 +210,8 @@ def value_from(lits):
         parts.append(w)
     sep = rnd.choice(["", " ", "\\", "x"])
     v = sep.join(parts)
+    if rnd.random() < 0.01:   # longer than the memo keeps
+        v = (v + " ") * (5000 // (len(v) + 1) + 1)
     if rnd.random() < 0.3:
         v = rnd.choice(["C:\\Users\\a\\", "", "pre "]) + v + rnd.choice(["", ".exe", " /c"])
     return v
@@ -255,8 +261,18 @@ for n in range(count):
     pool = []
     t = 0
     lines = []
-    for _ in range(rnd.randint(4, 14)):
+    # one seed in 20: enough new values of one field (400 events, three
+    # passes) for the memo to give up on the field after its trial
+    many = n % 20 == 19
+    for k in range(400 if many else rnd.randint(4, 14)):
         t += rnd.choice([1, 2, 5, 30])
-        lines.append(event(t, lits, pool))
+        if many and k % 8:
+            lines.append(json.dumps({"EventID": 11, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                                     "Provider_Name": "Microsoft-Windows-Sysmon", "Computer": "ws1",
+                                     "TargetFilename": f"C:\\Users\\a\\AppData\\Local\\Temp\\tmp{k:05X}.tmp" +
+                                     (rnd.choice(lits) if lits and rnd.random() < 0.2 else ""),
+                                     "UtcTime": f"2026-03-02 10:{t // 60 % 60:02d}:{t % 60:02d}.000"}))
+        else:
+            lines.append(event(t, lits, pool))
     with open(os.path.join(out, f"gen-{n:03d}"), "w") as fh:
         fh.write("---\n".join(docs) + "%%\n" + "\n".join(lines) + "\n")
