@@ -20,6 +20,7 @@
 #include "model/event.h"
 #include "read/reader.h"
 #include "util/diag.h"
+#include "../tests/unit/memread.h"
 
 extern const struct wh_reader wh_reader_json;
 
@@ -78,20 +79,6 @@ static void same(struct hits *a, struct hits *b, const struct wh_sigma *s, const
 	__builtin_trap();
 }
 
-struct src {
-	const char *p;
-	size_t n, pos;
-};
-
-static ssize_t src_read(struct wh_input *in, void *buf, size_t n)
-{
-	struct src *s = in->raw;
-	size_t k = s->n - s->pos < n ? s->n - s->pos : n;
-	memcpy(buf, s->p + s->pos, k);
-	s->pos += k;
-	return (ssize_t)k;
-}
-
 static struct wh_sigma *load(const char *rules, size_t n)
 {
 	struct wh_sigma *s = wh_sigma_new();
@@ -127,8 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wh_event_init(&ev, &arena);
 	struct wh_read_opts opts = { 1, false };
 	for (int round = 0; round < 3; round++) {
-		struct src s = { events, nevents, 0 };
-		struct wh_input in = { .name = "fuzz", .fd = -1, .raw_read = src_read, .raw = &s };
+		struct memsrc m = { events, nevents, 0, 0 };
+		struct wh_input in = { .name = "fuzz", .fd = -1, .raw_read = memsrc_read, .raw = &m };
 		void *st = wh_reader_json.open(&in, &opts);
 		if (!st)
 			break;
