@@ -6,7 +6,7 @@ usage: gen-sigma-diff-corpus.py OUTDIR [COUNT] [SEED]
 Each seed is a few rules (YAML documents) drawing on the grammar's parts
 (modifiers, wildcards and escapes, null and empty values, numbers, lists,
 keywords, conditions with `1 of`, `all of`, `them`, `not` and
-parentheses, correlations), a line "%%", and JSON lines of Sysmon and
+parentheses, correlations, filters), a line "%%", and JSON lines of Sysmon and
 Security events whose values are built from the rules' own literals, cut,
 changed in case, put in longer values or left out, so that some rules
 fire, some nearly do, and values repeat (the compiled matcher's memo).
@@ -258,6 +258,14 @@ for n in range(count):
     docs = [rule(k, lits) for k in range(nr)]
     if rnd.random() < 0.3:
         docs.append(correlation(nr, [f"r{k}" for k in rnd.sample(range(nr), min(nr, rnd.randint(1, 2)))]))
+    if rnd.random() < 0.2:   # a filter: its events are left out of the rules it names
+        body, _ = selection(lits)
+        if body.lstrip().startswith("- "):
+            body = "        " + str_item(lits).replace("\n", "\n    ")
+        docs.append(f"title: f{nr}\nid: 00000000-0000-4000-a000-{nr:012d}\nlogsource: {rnd.choice(LOGSOURCES)}\n"
+                    f"filter:\n    rules:\n" +
+                    "".join(f"        - r{k}\n" for k in rnd.sample(range(nr), rnd.randint(1, nr))) +
+                    f"    selection:\n{body}\n    condition: {rnd.choice(['selection', 'not selection'])}\n")
     pool = []
     t = 0
     lines = []
