@@ -248,6 +248,16 @@ def event(t, lits, pool):
         pool.append(e)
     e = dict(e)
     e["UtcTime"] = f"2026-03-02 10:{t // 60 % 60:02d}:{t % 60:02d}.000"
+    r = rnd.random()
+    if r < 0.05:   # names in another case (rules' names match case-insensitively)
+        e = {(k.lower() if k in STR_FIELDS and rnd.random() < 0.5 else k): v for k, v in e.items()}
+    elif r < 0.08:   # more fields than a view remembers places for, and long names
+        for k in range(rnd.choice([30, 300])):
+            e[f"Extra{k}" + ("_" * 40 if k % 7 == 0 else "")] = value_from(lits) if k % 5 == 0 else str(k)
+    elif r < 0.1:   # the same fields in another order
+        items = list(e.items())
+        rnd.shuffle(items)
+        e = dict(items)
     return json.dumps(e)
 
 
