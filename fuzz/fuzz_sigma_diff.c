@@ -2,8 +2,9 @@
  * fuzz_sigma_diff.c: the compiled matcher (engine.c) against the plain one
  * (plain.c), which evaluates every rule leaf by leaf.
  *
- * The input is Sigma rules (YAML), then a line "%%", then events as JSON
- * lines, read by the JSON reader as `whitehawk hunt` reads them. Without
+ * The input is Sigma rules (YAML), then a line "%%", then events (JSON
+ * lines, an auditd log ...), read by the reader `whitehawk hunt` would
+ * pick for them (JSON when none claims them). Without
  * the "%%" line the rules meet a few built-in events. Two rule sets are
  * loaded from the same text; every event goes through the compiled matcher
  * of one and the plain matcher of the other, three times over, so that the
@@ -113,24 +114,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wh_event ev;
 	wh_event_init(&ev, &arena);
 	struct wh_read_opts opts = { 1, false };
+	/* the reader whitehawk would pick (JSON lines, auditd ...), else JSON */
+	const struct wh_reader *rd = wh_reader_sniff((const unsigned char *)events, nevents);
+	if (!rd)
+		rd = &wh_reader_json;
 	for (int round = 0; round < 3; round++) {
 		struct memsrc m = { events, nevents, 0, 0 };
 		struct wh_input in = { .name = "fuzz", .fd = -1, .raw_read = memsrc_read, .raw = &m };
-		void *st = wh_reader_json.open(&in, &opts);
+		void *st = rd->open(&in, &opts);
 		if (!st)
 			break;
 		for (int i = 0; i < 1000; i++) {
 			wh_event_clear(&ev);
 			ev.source = "fuzz";
-			ev.format = "json";
-			if (wh_reader_json.next(st, &ev) <= 0)
+			ev.format = rd->name;
+			if (rd->next(st, &ev) <= 0)
 				break;
 			a.n = b.n = 0;
 			wh_sigma_match(compiled, &ev, on_hit, &a);
 			wh_sigma_match_plain(plain, &ev, on_hit, &b);
 			same(&a, &b, compiled, "an event");
 		}
-		wh_reader_json.close(st);
+		rd->close(st);
 	}
 	a.n = b.n = 0;
 	wh_sigma_finish(compiled, on_hit, &a);

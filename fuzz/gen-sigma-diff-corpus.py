@@ -10,6 +10,8 @@ parentheses, correlations, filters), a line "%%", and JSON lines of Sysmon and
 Security events whose values are built from the rules' own literals, cut,
 changed in case, put in longer values or left out, so that some rules
 fire, some nearly do, and values repeat (the compiled matcher's memo).
+One seed in five is Linux: rules on auditd and process_creation, and an
+auditd log of execve events made the same way.
 Deterministic for a given seed. Written for whitehawk's fuzzing.
 """
 import base64, json, os, random, sys
@@ -261,8 +263,77 @@ def event(t, lits, pool):
     return json.dumps(e)
 
 
+LINUX_FIELDS = ["Image", "CommandLine", "CurrentDirectory", "User", "exe", "comm", "a0", "a1", "key", "name"]
+LINUX_WORDS = ["/usr/bin/dd", "/bin/bash", "if=/dev/zero", "of=/tmp/x", "/tmp/", "chmod", "+x", "/etc/shadow",
+               "base64 -d", "curl", "wget", "nc -e", "/dev/tcp/", "python3 -c", "whoami", "/root"]
+
+
+def linux_rule(i, lits):
+    names = []
+    body = []
+    for k in range(rnd.randint(1, 3)):
+        items = []
+        for _ in range(rnd.choice([1, 1, 2, 3])):
+            f = rnd.choice(LINUX_FIELDS)
+            w = rnd.choice(LINUX_WORDS)
+            lits.append(w)
+            mod = rnd.choice(["", "|contains", "|contains", "|endswith", "|startswith", "|re", "|contains|all"])
+            if mod == "|re":
+                w = rnd.choice(["^/usr/", "dd$", "(?i)TMP", "/dev/(zero|null)"])
+            if mod == "|contains|all":
+                w2 = rnd.choice(LINUX_WORDS)
+                lits.append(w2)
+                items.append(f"{f}{mod}:\n                - {q(w)}\n                - {q(w2)}")
+            else:
+                items.append(f"{f}{mod}: {q(w)}")
+        if rnd.random() < 0.2:
+            items.append(f"type: {rnd.choice(['EXECVE', 'SYSCALL', 'PATH'])}")
+        name = rnd.choice(["sel", "filter_"]) + str(k)
+        names.append(name)
+        body.append(f"    {name}:\n" + "\n".join("        " + it for it in items))
+    ls = rnd.choice(["{product: linux, category: process_creation}", "{product: linux, service: auditd}",
+                     "{product: linux}"])
+    return (f"title: r{i}\nid: 00000000-0000-4000-8000-{i:012d}\nname: r{i}\nstatus: test\nlevel: high\n"
+            f"logsource: {ls}\ndetection:\n" + "\n".join(body) + f"\n    condition: {condition(names)}\n")
+
+
+def auditd_event(t, serial, lits):
+    """The records of one execve, as auditd writes them."""
+    def w():
+        return rnd.choice(lits) if lits and rnd.random() < 0.7 else rnd.choice(LINUX_WORDS)
+    exe = rnd.choice(["/usr/bin/dd", "/bin/bash", "/usr/bin/curl", w()])
+    args = [exe.rsplit("/", 1)[-1]] + [w() for _ in range(rnd.randint(0, 3))]
+    stamp = f"msg=audit({1700000000 + t}.{rnd.randint(0, 999):03d}:{serial})"
+    recs = [f'type=SYSCALL {stamp}: arch=c000003e syscall=59 success=yes exit=0 ppid={rnd.randint(1, 9)} '
+            f'pid={rnd.randint(100, 999)} auid=1000 uid={rnd.choice([0, 1000])} comm="{args[0]}" exe="{exe}" '
+            f'key="{rnd.choice(["exec", "susp", w()])}"',
+            f'type=EXECVE {stamp}: argc={len(args)} ' + " ".join(f'a{k}="{a}"' for k, a in enumerate(args)),
+            f'type=CWD {stamp}: cwd="{rnd.choice(["/root", "/tmp", w()])}"',
+            f'type=PATH {stamp}: item=0 name="{exe}" inode=1 nametype=NORMAL',
+            f'type=EOE {stamp}:']
+    return "\n".join(recs)
+
+
 os.makedirs(out, exist_ok=True)
 for n in range(count):
+    if rnd.random() < 0.2:   # Linux: rules on auditd events
+        lits = []
+        nr = rnd.randint(1, 4)
+        docs = [linux_rule(k, lits) for k in range(nr)]
+        events = []
+        t = 0
+        pool = []
+        for k in range(rnd.randint(3, 12)):
+            t += rnd.choice([1, 2, 30])
+            if pool and rnd.random() < 0.3:
+                events.append(rnd.choice(pool).replace("SERIAL", str(100 + k)))
+                continue
+            e = auditd_event(t, "SERIAL", lits)
+            pool.append(e)
+            events.append(e.replace("SERIAL", str(100 + k)))
+        with open(os.path.join(out, f"gen-{n:03d}"), "w") as fh:
+            fh.write("---\n".join(docs) + "%%\n" + "\n".join(events) + "\n")
+        continue
     lits = []
     nr = rnd.randint(1, 5)
     docs = [rule(k, lits) for k in range(nr)]
