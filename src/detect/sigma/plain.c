@@ -124,6 +124,7 @@ void wh_sigma_match_plain(struct wh_sigma *s, const struct wh_event *ev, wh_sigm
 	/* per target: 0 not decided, 1 takes the event, 2 does not */
 	uint8_t *tk = wh_xcalloc(s->ntargets + 1, 1);
 	uint8_t *hit = wh_xcalloc(s->nrules + 1, 1);
+	bool covered = false;
 	for (uint32_t u = 0; u < s->nunits; u++) {
 		const struct sg_unit *un = &s->units[u];
 		if (hit[un->rule])
@@ -132,11 +133,13 @@ void wh_sigma_match_plain(struct wh_sigma *s, const struct wh_event *ev, wh_sigm
 			tk[un->target] = plain_target(s, &s->targets[un->target], ev) ? 1 : 2;
 		if (tk[un->target] != 1)
 			continue;
+		covered = true;
 		s->stats.evaluated++;
 		if (!plain_eval(s, ev, fid, un->expr))
 			continue;
 		hit[un->rule] = 1;
 	}
+	s->stats.covered += covered;
 	/* in the rules' order, as wh_sigma_match emits them */
 	for (uint32_t r = 0; r < s->nrules; r++)
 		if (hit[r])
