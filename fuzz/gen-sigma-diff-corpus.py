@@ -231,9 +231,14 @@ def event(t, lits, pool):
             e = {"EventID": 3, "Channel": "Microsoft-Windows-Sysmon/Operational",
                  "Provider_Name": "Microsoft-Windows-Sysmon", "DestinationIp": rnd.choice(IPS),
                  "DestinationPort": rnd.choice([80, 443, 4444, "3389", "x"])}
-        elif kind < 0.85:
+        elif kind < 0.8:
             e = {"EventID": 11, "Channel": "Microsoft-Windows-Sysmon/Operational",
                  "Provider_Name": "Microsoft-Windows-Sysmon"}
+        elif kind < 0.9:   # network_connection from the Security log: other names
+            e = {"EventID": 5156, "Channel": "Security", "Provider_Name": "Microsoft-Windows-Security-Auditing",
+                 "Application": value_from(lits), "DestAddress": rnd.choice(IPS),
+                 "DestPort": rnd.choice([80, 443, 4444, "3389"]), "SourceAddress": rnd.choice(IPS),
+                 "ProcessID": rnd.choice(["0x1a2c", "4", "6700"])}
         else:
             e = {"EventID": 4688, "Channel": "Security", "Provider_Name": "Microsoft-Windows-Security-Auditing",
                  "NewProcessName": value_from(lits), "NewProcessId": rnd.choice(["0x1a2c", "0x4", "12"]),
