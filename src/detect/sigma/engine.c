@@ -2432,18 +2432,9 @@ static bool leaf_compute(struct wh_sigma *s, const struct sg_leaf *l)
 				return true;
 		return false;
 	}
-	bool present = field_present(s, l->field);
-	switch (l->kind) {
-	case SG_K_NULL:
-		return !present;
-	case SG_K_EXISTS:
-	case SG_K_ANYSTR:
-		return present;
-	default:
-		break;
-	}
-	if (!present)
-		return false;
+	bool holds;
+	if (sg_leaf_by_presence(l, field_present(s, l->field), &holds))
+		return holds;
 	/* the field's one value has a memo entry: the result may be known */
 	struct sg_lres *slot = NULL;
 	uint64_t key = 0;

@@ -60,16 +60,10 @@ static bool plain_leaf(struct wh_sigma *s, const struct wh_event *ev, const uint
 		present |= fid[i] == l->field;
 		ref |= fid[i] == l->fref_field;
 	}
-	switch (l->kind) {
-	case SG_K_NULL:
-		return !present;
-	case SG_K_EXISTS:
-	case SG_K_ANYSTR:
-		return present;
-	default:
-		break;
-	}
-	if (!present || !ref)
+	bool holds;
+	if (sg_leaf_by_presence(l, present, &holds))
+		return holds;
+	if (!ref)
 		return false;
 	for (uint32_t i = 0; i < ev->nfields; i++)
 		if (fid[i] == l->field && plain_value(s, ev, fid, l, ev->fields[i].value, ev->fields[i].vlen))

@@ -388,6 +388,23 @@ struct sg_node *sg_compile_detection(struct wh_sigma *s, struct sg_rule *r, cons
 /* value.c: matching one leaf against one value */
 bool sg_glob_match(const char *p, const uint8_t *w, size_t pn, const char *s, size_t n, bool cased);
 bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n);
+/* A field leaf that its field's presence decides (null, exists, contains
+ * '', or any leaf on an absent field): true, with the answer in *holds. */
+static inline bool sg_leaf_by_presence(const struct sg_leaf *l, bool present, bool *holds)
+{
+	switch (l->kind) {
+	case SG_K_NULL:
+		*holds = !present;
+		return true;
+	case SG_K_EXISTS:
+	case SG_K_ANYSTR:
+		*holds = present;
+		return true;
+	default:
+		*holds = false;
+		return !present;
+	}
+}
 bool sg_parse_cidr(const char *text, uint8_t *af, uint8_t *bits, uint8_t addr[16]);
 /* Some value of the set's field is in one of its networks (value.c). */
 bool sg_netset_match(struct wh_sigma *s, const struct sg_netset *ns);
