@@ -3,14 +3,14 @@
  * (plain.c), which evaluates every rule leaf by leaf.
  *
  * The input is Sigma rules (YAML), then a line "%%", then events (JSON
- * lines, an auditd log ...), read by the reader `whitehawk hunt` would
- * pick for them (JSON when none claims them). Without
- * the "%%" line the rules meet a few built-in events. Two rule sets are
- * loaded from the same text; every event goes through the compiled matcher
- * of one and the plain matcher of the other, three times over, so that the
- * compiled matcher's memo replays what it stored. Each event must fire the
- * same rules in both, and the correlations the same hits at the end. A
- * difference traps, after printing both.
+ * lines, an auditd log, EVTX ...), read by the reader `whitehawk hunt`
+ * would pick for them (JSON when none claims them). Without the "%%" line
+ * the rules meet a few built-in events. Two rule sets are loaded from the
+ * same text; every event goes through the compiled matcher of one and the
+ * plain matcher of the other, three times over, so that the compiled
+ * matcher's memo replays what it stored. Each event must fire the same
+ * rules in both, and the correlations the same hits at the end. A
+ * difference traps, after printing both. Seeds: gen-sigma-diff-corpus.py.
  */
 #include <stdint.h>
 #include <stdio.h>
