@@ -2467,12 +2467,9 @@ static bool leaf_values(struct wh_sigma *s, const struct sg_leaf *l)
 		if (l->kind == SG_K_FIELDREF) {
 			if (!field_present(s, l->fref_field))
 				return false;
-			for (uint32_t j = s->field_head[l->fref_field]; j; j = s->fvals[j - 1].next) {
-				struct sg_leaf tmp = { .kind = l->fref_kind, .cased = l->cased, .s = s->fvals[j - 1].s,
-						       .len = s->fvals[j - 1].len };
-				if (sg_leaf_match_value(s, &tmp, v, n))
+			for (uint32_t j = s->field_head[l->fref_field]; j; j = s->fvals[j - 1].next)
+				if (sg_fieldref_match(s, l, v, n, s->fvals[j - 1].s, s->fvals[j - 1].len))
 					return true;
-			}
 			continue;
 		}
 		if (sg_leaf_match_value(s, l, v, n))

@@ -36,14 +36,9 @@ static bool plain_value(struct wh_sigma *s, const struct wh_event *ev, const uin
 	}
 	if (l->kind != SG_K_FIELDREF)
 		return sg_leaf_match_value(s, l, v, n);
-	for (uint32_t j = 0; j < ev->nfields; j++) {
-		if (fid[j] != l->fref_field)
-			continue;
-		struct sg_leaf tmp = { .kind = l->fref_kind, .cased = l->cased, .s = ev->fields[j].value,
-				       .len = ev->fields[j].vlen };
-		if (sg_leaf_match_value(s, &tmp, v, n))
+	for (uint32_t j = 0; j < ev->nfields; j++)
+		if (fid[j] == l->fref_field && sg_fieldref_match(s, l, v, n, ev->fields[j].value, ev->fields[j].vlen))
 			return true;
-	}
 	return false;
 }
 

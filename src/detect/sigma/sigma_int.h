@@ -388,6 +388,10 @@ struct sg_node *sg_compile_detection(struct wh_sigma *s, struct sg_rule *r, cons
 /* value.c: matching one leaf against one value */
 bool sg_glob_match(const char *p, const uint8_t *w, size_t pn, const char *s, size_t n, bool cased);
 bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n);
+/* A fieldref leaf: does value v compare (as the leaf's fref_kind says)
+ * with ref, one value of the field it refers to? */
+bool sg_fieldref_match(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n, const char *ref,
+		       size_t rn);
 /* A field leaf that its field's presence decides (null, exists, contains
  * '', or any leaf on an absent field): true, with the answer in *holds. */
 static inline bool sg_leaf_by_presence(const struct sg_leaf *l, bool present, bool *holds)

@@ -498,6 +498,13 @@ bool sg_leaf_match_value(struct wh_sigma *s, const struct sg_leaf *l, const char
 	}
 }
 
+bool sg_fieldref_match(struct wh_sigma *s, const struct sg_leaf *l, const char *v, size_t n, const char *ref,
+		       size_t rn)
+{
+	struct sg_leaf tmp = { .kind = l->fref_kind, .cased = l->cased, .s = ref, .len = (uint32_t)rn };
+	return sg_leaf_match_value(s, &tmp, v, n);
+}
+
 size_t sg_base64(const unsigned char *in, size_t n, char *out)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
