@@ -616,6 +616,114 @@ static void test_computed_leaves_remembered(void **st)
 	wh_sigma_free(s);
 }
 
+/* n bytes of filler with `lit` (when not NULL) at `at`, malloc'ed. */
+static char *long_value(size_t n, const char *lit, size_t at)
+{
+	char *v = malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char)('a' + i % 23);
+	if (lit)
+		memcpy(v + at, lit, strlen(lit));
+	v[n] = '\0';
+	return v;
+}
+
+/* The ids (first letters) of the rules that fire on ev, in rule order. */
+static void fired(struct wh_sigma *s, bool plain, struct wh_event *ev, char *out)
+{
+	struct hits h = { 0 };
+	if (plain)
+		wh_sigma_match_plain(s, ev, on_hit, &h);
+	else
+		wh_sigma_match(s, ev, on_hit, &h);
+	int k = 0;
+	for (; k < h.n && k < 15; k++)
+		out[k] = h.ids[k][0];
+	out[k] = '\0';
+}
+
+static void test_long_literals(void **st)
+{
+	(void)st;
+	/* Literals past Hyperscan's length limit (16,383 bytes) are matched by
+	 * their first bytes and the rest compared. One such literal used to
+	 * fail its field's whole database, and hunt with it. Its beginning
+	 * alone, its beginning twice before the whole of it, another case,
+	 * the wrong end or two values must not do; the compiled matcher and
+	 * the plain one must agree. */
+	enum { L = 20000 };
+	char *lit = long_value(L, NULL, 0), *other = long_value(L, NULL, 0), *half = long_value(L / 4, NULL, 0);
+	lit[0] = other[0] = half[0] = 'Q';
+	other[L - 1] = 'Z';   /* the same beginning, another end */
+	static char y[4 * L + 4096];
+	snprintf(y, sizeof(y),
+		 "title: ends\nid: e\nlogsource: {product: windows, category: process_creation}\n"
+		 "detection: {s: {CommandLine|endswith: '%s'}, condition: s}\n"
+		 "---\ntitle: starts\nid: s\nlogsource: {product: windows, category: process_creation}\n"
+		 "detection: {s: {CommandLine|startswith: '%s'}, condition: s}\n"
+		 "---\ntitle: contains\nid: c\nlogsource: {product: windows, category: process_creation}\n"
+		 "detection: {s: {ParentCommandLine|contains|cased: '%s'}, condition: s}\n"
+		 "---\ntitle: keyword\nid: k\nlogsource: {product: windows}\n"
+		 "detection: {k: ['%s'], condition: k}\n"
+		 "---\ntitle: beside\nid: b\nlogsource: {product: windows, category: process_creation}\n"
+		 "detection: {s: {CommandLine|contains: whoami}, condition: s}\n",
+		 lit, lit, lit, other);
+	struct wh_sigma *sets[2] = { load(y), load(y) };
+	char *twice = malloc(3 * L);
+	snprintf(twice, 3 * L, "%s%s%s", half, half, lit);
+	char *upper = long_value(3 * L, lit, L + 7);
+	for (char *p = upper; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	char *v1 = long_value(L + 100, lit, 100), *v2 = long_value(L + 100, lit, 0);
+	char *v3 = long_value(L + 200, lit, 50), *v4 = long_value(3 * L, lit, L + 7);
+	char *who = malloc(L + 16);
+	snprintf(who, L + 16, "whoami %s", lit);
+	char *kw1 = strdup(other), *kw2 = strdup(other + L - 10);
+	kw1[L - 10] = '\0';
+	for (int plain = 0; plain < 2; plain++) {
+		struct wh_sigma *s = sets[plain];
+		char got[16];
+		for (int round = 0; round < 2; round++) {   /* the second through whatever was remembered */
+			fired(s, plain, PROC("CommandLine", lit), got);
+			assert_string_equal(got, "es");
+			fired(s, plain, PROC("CommandLine", v1), got);
+			assert_string_equal(got, "e");
+			fired(s, plain, PROC("CommandLine", v2), got);
+			assert_string_equal(got, "s");
+			fired(s, plain, PROC("CommandLine", v3), got);
+			assert_string_equal(got, "");
+			fired(s, plain, PROC("CommandLine", who), got);
+			assert_string_equal(got, "eb");
+			fired(s, plain, PROC("ParentCommandLine", v4), got);
+			assert_string_equal(got, "c");
+			fired(s, plain, PROC("ParentCommandLine", twice), got);
+			assert_string_equal(got, "c");
+			fired(s, plain, PROC("ParentCommandLine", upper), got);
+			assert_string_equal(got, "");
+			fired(s, plain, PROC("RuleName", other), got);
+			assert_string_equal(got, "k");
+			fired(s, plain, PROC("RuleName", kw1, "Description", kw2), got);
+			assert_string_equal(got, "");
+			fired(s, plain, PROC("RuleName", lit), got);
+			assert_string_equal(got, "");
+		}
+		wh_sigma_free(s);
+	}
+	free(lit);
+	free(other);
+	free(half);
+	free(twice);
+	free(upper);
+	free(v1);
+	free(v2);
+	free(v3);
+	free(v4);
+	free(who);
+	free(kw1);
+	free(kw2);
+}
+
 int main(void)
 {
 	wh_diag.quiet = true;
@@ -642,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_many_rules_one_event),
 		cmocka_unit_test(test_keywords_through_memo),
 		cmocka_unit_test(test_computed_leaves_remembered),
+		cmocka_unit_test(test_long_literals),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	wh_event_release(&evbuf);

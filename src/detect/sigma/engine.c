@@ -34,7 +34,15 @@
 struct sg_patleaf {
 	uint32_t leaf;
 	uint8_t kind;
+	bool tail;               /* the leaf is longer than the pattern: see SG_HS_MAX_PAT */
 };
+
+/* Hyperscan refuses a literal of 16,384 bytes or more ("Pattern length
+ * exceeds limit"), and one such literal failed the field's whole
+ * database, so every rule on the field. A longer literal gives Hyperscan
+ * its first SG_HS_MAX_PAT bytes, and where they match the rest is
+ * compared (lit_tail). */
+#define SG_HS_MAX_PAT 4096
 
 struct sg_pat {
 	uint32_t len;
@@ -1363,9 +1371,10 @@ static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf
 	struct wh_sbuf key = WH_SBUF_INIT(SG_MAX_VALUE * 2);
 	for (uint32_t i = 0; i < nl; i++) {
 		struct sg_leaf *l = lv[i];
+		size_t plen = l->len < SG_HS_MAX_PAT ? l->len : SG_HS_MAX_PAT;
 		wh_sbuf_reset(&key);
 		wh_sbuf_addch(&key, l->cased ? 'C' : 'i');
-		wh_sbuf_add(&key, l->s, l->len);
+		wh_sbuf_add(&key, l->s, plen);
 		if (!l->cased)
 			for (size_t k = 1; k < key.len; k++)
 				if (key.buf[k] >= 'A' && key.buf[k] <= 'Z')
@@ -1378,7 +1387,7 @@ static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf
 			WH_GROW(pats, np + 1, pcap);
 			memset(&pats[np], 0, sizeof(pats[np]));
 			pats[np].s = l->s;
-			pats[np].len = l->len;
+			pats[np].len = plen;
 			pats[np].cased = l->cased;
 			pats[np].single = true;
 			slot->val = (void *)(uintptr_t)(np + 1);
@@ -1387,7 +1396,8 @@ static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf
 		struct build_pat *p = &pats[(uintptr_t)slot->val - 1];
 		WH_GROW(p->leaves, p->n + 1, p->cap);
 		p->leaves[p->n++] = l->id;
-		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS || (concat && memchr(l->s, SG_SEP, l->len)))
+		/* a prefix (SG_HS_MAX_PAT) may match first where the rest does not */
+		if (l->kind == SG_K_EQ || l->kind == SG_K_ENDS || l->len > plen || (concat && memchr(l->s, SG_SEP, l->len)))
 			p->single = false;
 	}
 	wh_sbuf_release(&key);
@@ -1429,8 +1439,10 @@ static int build_db_prepare(struct wh_sigma *s, const char *name, struct sg_leaf
 		d->pats[i].n = pats[i].n;
 		d->pats[i].leaves = wh_xcalloc(pats[i].n, sizeof(struct sg_patleaf));
 		for (uint32_t k = 0; k < pats[i].n; k++) {
-			d->pats[i].leaves[k].leaf = pats[i].leaves[k];
-			d->pats[i].leaves[k].kind = s->leaves[pats[i].leaves[k]]->kind;
+			const struct sg_leaf *l = s->leaves[pats[i].leaves[k]];
+			d->pats[i].leaves[k].leaf = l->id;
+			d->pats[i].leaves[k].kind = l->kind;
+			d->pats[i].leaves[k].tail = l->len > pats[i].len;
 		}
 		free(pats[i].leaves);
 	}
@@ -2300,6 +2312,39 @@ static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
 	}
 }
 
+/* Does leaf l, whose first plen bytes end at `to` in v, lie whole in v
+ * before `limit`? Then its first byte is at *start. */
+static bool lit_tail(const struct sg_leaf *l, uint32_t plen, const char *v, uint64_t to, uint64_t limit,
+		     uint64_t *start)
+{
+	uint64_t at = to - plen, rest = l->len - plen;
+	if (to < plen || at + l->len > limit)
+		return false;
+	*start = at;
+	return l->cased ? memcmp(v + to, l->s + plen, rest) == 0 : same_folded(v + to, l->s + plen, rest);
+}
+
+/* A literal longer than its pattern (SG_HS_MAX_PAT): the rest compared,
+ * then its kind checked where it lies. */
+static void on_long_literal(struct scan_ctx *c, const struct sg_pat *p, const struct sg_patleaf *pl,
+			    unsigned long long to)
+{
+	const struct sg_leaf *l = c->s->leaves[pl->leaf];
+	uint64_t start;
+	if (!lit_tail(l, p->len, c->v, to, c->vlen, &start))
+		return;
+	bool ok;
+	switch (pl->kind) {
+	case SG_K_CONTAINS: ok = true; break;
+	case SG_K_STARTS: ok = start == 0; break;
+	case SG_K_ENDS: ok = start + l->len == c->vlen; break;
+	case SG_K_EQ: ok = start == 0 && l->len == c->vlen; break;
+	default: ok = false; break;
+	}
+	if (ok)
+		record(c->s, pl->leaf);
+}
+
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 		      void *arg)
 {
@@ -2314,6 +2359,10 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 	const struct sg_pat *p = &c->d->pats[id];
 	for (uint32_t k = 0; k < p->n; k++) {
 		const struct sg_patleaf *pl = &p->leaves[k];
+		if (pl->tail) {
+			on_long_literal(c, p, pl, to);
+			continue;
+		}
 		bool ok;
 		switch (pl->kind) {
 		case SG_K_CONTAINS: ok = true; break;
@@ -2607,6 +2656,8 @@ struct kw_ctx {
 	struct wh_sigma *s;
 	const struct sg_fielddb *d;
 	uint32_t nseg;
+	const char *v;           /* the value scanned alone (on_keyword_value) */
+	uint32_t vlen;
 };
 
 /* A keyword literal ends at `to` in the joined values: it counts when it
@@ -2628,11 +2679,12 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 		else
 			hi = mid;
 	}
-	uint64_t start = lo == 0 ? 0 : (uint64_t)s->seg_end[lo - 1] + 1;
+	uint64_t start = lo == 0 ? 0 : (uint64_t)s->seg_end[lo - 1] + 1, at;
 	if (lo == c->nseg || to < start + p->len)
 		return 0;
 	for (uint32_t k = 0; k < p->n; k++)
-		record(s, p->leaves[k].leaf);
+		if (!p->leaves[k].tail || lit_tail(s->leaves[p->leaves[k].leaf], p->len, s->cat, to, s->seg_end[lo], &at))
+			record(s, p->leaves[k].leaf);
 	return 0;
 }
 
@@ -2641,12 +2693,13 @@ static int on_keyword_value(unsigned int id, unsigned long long from, unsigned l
 			    void *arg)
 {
 	(void)from;
-	(void)to;
 	(void)flags;
 	struct kw_ctx *c = arg;
 	const struct sg_pat *p = &c->d->pats[id];
+	uint64_t at;
 	for (uint32_t k = 0; k < p->n; k++)
-		record(c->s, p->leaves[k].leaf);
+		if (!p->leaves[k].tail || lit_tail(c->s->leaves[p->leaves[k].leaf], p->len, c->v, to, c->vlen, &at))
+			record(c->s, p->leaves[k].leaf);
 	return 0;
 }
 
@@ -2948,7 +3001,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 	 * bytes are in values the memo knows. */
 	uint32_t kw = 0;
 	if (m && s->cur_view->kwid) {
-		struct kw_ctx c = { .s = s, .d = s->cur_view->kwdb };
+		struct kw_ctx c = { .s = s, .d = s->cur_view->kwdb, .v = v, .vlen = n };
 		hs_scan(c.d->db, v, n, 0, s->hs_scratch, on_keyword_value, &c);
 		kw = s->cur_view->kwid;
 		s->kwdone[p->idx] = 1;
