@@ -316,6 +316,12 @@ static void test_encodings(void **st)
 	assert_true(fires_ev("  sel:\n    CommandLine|utf16|base64: iex\n  condition: sel", CMD("//5pAGUAeAA=")));
 	assert_true(fires_ev("  sel:\n    CommandLine|wide|base64offset|contains: iex\n  condition: sel",
 			     CMD("aQBlAHgA")));
+	/* the encoding of nothing is nothing: contains '' holds for any value
+	 * (as without the modifier), equals '' for an empty one only */
+	assert_true(fires_ev("  sel:\n    CommandLine|base64|contains: ''\n  condition: sel", CMD("x")));
+	assert_true(fires_ev("  sel:\n    CommandLine|wide|base64offset|contains: ''\n  condition: sel", CMD("x")));
+	assert_false(fires_ev("  sel:\n    CommandLine|base64: ''\n  condition: sel", CMD("x")));
+	assert_true(fires_ev("  sel:\n    CommandLine|base64: ''\n  condition: sel", CMD("")));
 }
 
 static void test_time_modifiers(void **st)

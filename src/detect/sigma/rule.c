@@ -568,6 +568,14 @@ static struct sg_node *string_node(struct cctx *c, uint32_t field, uint8_t conv,
 			free(lw);
 			if (x)
 				kids[nk++] = x;
+		} else if (raw.len == 0) {
+			/* the encoding of nothing is nothing: the empty string's leaf
+			 * (any value with contains, an empty one when equal), as
+			 * without the modifier; not an OR of no variants, never true */
+			uint8_t lw = 0;
+			struct sg_node *x = string_leaf(c, field, conv, "", &lw, 0, m->match, true);
+			if (x)
+				kids[nk++] = x;
 		} else {
 			int shifts = m->base64offset ? 3 : 1;
 			for (int sft = 0; sft < shifts; sft++) {
