@@ -687,34 +687,34 @@ static void test_long_literals(void **st)
 	snprintf(who, L + 16, "whoami %s", lit);
 	char *kw1 = strdup(other), *kw2 = strdup(other + L - 10);
 	kw1[L - 10] = '\0';
+	const struct {
+		const char *f1, *v1, *f2, *v2;   /* the event's fields (f2 may be NULL) */
+		const char *want;                /* the rules that fire, by id, in rule order */
+	} cases[] = {
+		{ "CommandLine", lit, NULL, NULL, "es" },
+		{ "CommandLine", v1, NULL, NULL, "e" },
+		{ "CommandLine", v2, NULL, NULL, "s" },
+		{ "CommandLine", v3, NULL, NULL, "" },
+		{ "CommandLine", who, NULL, NULL, "eb" },
+		{ "ParentCommandLine", v4, NULL, NULL, "c" },
+		{ "ParentCommandLine", twice, NULL, NULL, "c" },
+		{ "ParentCommandLine", upper, NULL, NULL, "" },
+		{ "RuleName", other, NULL, NULL, "k" },
+		{ "RuleName", kw1, "Description", kw2, "" },
+		{ "RuleName", lit, NULL, NULL, "" },
+	};
 	for (int plain = 0; plain < 2; plain++) {
-		struct wh_sigma *s = sets[plain];
-		char got[16];
-		for (int round = 0; round < 2; round++) {   /* the second through whatever was remembered */
-			fired(s, plain, PROC("CommandLine", lit), got);
-			assert_string_equal(got, "es");
-			fired(s, plain, PROC("CommandLine", v1), got);
-			assert_string_equal(got, "e");
-			fired(s, plain, PROC("CommandLine", v2), got);
-			assert_string_equal(got, "s");
-			fired(s, plain, PROC("CommandLine", v3), got);
-			assert_string_equal(got, "");
-			fired(s, plain, PROC("CommandLine", who), got);
-			assert_string_equal(got, "eb");
-			fired(s, plain, PROC("ParentCommandLine", v4), got);
-			assert_string_equal(got, "c");
-			fired(s, plain, PROC("ParentCommandLine", twice), got);
-			assert_string_equal(got, "c");
-			fired(s, plain, PROC("ParentCommandLine", upper), got);
-			assert_string_equal(got, "");
-			fired(s, plain, PROC("RuleName", other), got);
-			assert_string_equal(got, "k");
-			fired(s, plain, PROC("RuleName", kw1, "Description", kw2), got);
-			assert_string_equal(got, "");
-			fired(s, plain, PROC("RuleName", lit), got);
-			assert_string_equal(got, "");
-		}
-		wh_sigma_free(s);
+		for (int round = 0; round < 2; round++)   /* the second through whatever was remembered */
+			for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+				char got[16];
+				struct wh_event *ev = cases[i].f2 ? PROC(cases[i].f1, cases[i].v1, cases[i].f2, cases[i].v2)
+								  : PROC(cases[i].f1, cases[i].v1);
+				fired(sets[plain], plain, ev, got);
+				if (strcmp(got, cases[i].want) != 0)
+					fail_msg("case %zu (%s): '%s' fired, not '%s'", i, plain ? "plain" : "compiled", got,
+						 cases[i].want);
+			}
+		wh_sigma_free(sets[plain]);
 	}
 	free(lit);
 	free(other);
