@@ -2312,37 +2312,14 @@ static void on_anchor(struct scan_ctx *c, uint32_t a, unsigned long long to)
 	}
 }
 
-/* Does leaf l, whose first plen bytes end at `to` in v, lie whole in v
- * before `limit`? Then its first byte is at *start. */
-static bool lit_tail(const struct sg_leaf *l, uint32_t plen, const char *v, uint64_t to, uint64_t limit,
-		     uint64_t *start)
+/* A leaf longer than its pattern (SG_HS_MAX_PAT), whose first plen bytes
+ * end at `to` in v: is the rest there too, before `limit`? */
+static bool lit_tail(const struct sg_leaf *l, uint32_t plen, const char *v, uint64_t to, uint64_t limit)
 {
-	uint64_t at = to - plen, rest = l->len - plen;
-	if (to < plen || at + l->len > limit)
+	if (to < plen || to - plen + l->len > limit)
 		return false;
-	*start = at;
+	size_t rest = l->len - plen;
 	return l->cased ? memcmp(v + to, l->s + plen, rest) == 0 : same_folded(v + to, l->s + plen, rest);
-}
-
-/* A literal longer than its pattern (SG_HS_MAX_PAT): the rest compared,
- * then its kind checked where it lies. */
-static void on_long_literal(struct scan_ctx *c, const struct sg_pat *p, const struct sg_patleaf *pl,
-			    unsigned long long to)
-{
-	const struct sg_leaf *l = c->s->leaves[pl->leaf];
-	uint64_t start;
-	if (!lit_tail(l, p->len, c->v, to, c->vlen, &start))
-		return;
-	bool ok;
-	switch (pl->kind) {
-	case SG_K_CONTAINS: ok = true; break;
-	case SG_K_STARTS: ok = start == 0; break;
-	case SG_K_ENDS: ok = start + l->len == c->vlen; break;
-	case SG_K_EQ: ok = start == 0 && l->len == c->vlen; break;
-	default: ok = false; break;
-	}
-	if (ok)
-		record(c->s, pl->leaf);
 }
 
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
@@ -2359,16 +2336,19 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
 	const struct sg_pat *p = &c->d->pats[id];
 	for (uint32_t k = 0; k < p->n; k++) {
 		const struct sg_patleaf *pl = &p->leaves[k];
+		uint64_t end = to;   /* where the leaf's literal ends; it starts at to - p->len */
 		if (pl->tail) {
-			on_long_literal(c, p, pl, to);
-			continue;
+			const struct sg_leaf *l = s->leaves[pl->leaf];
+			if (!lit_tail(l, p->len, c->v, to, c->vlen))
+				continue;
+			end = to - p->len + l->len;
 		}
 		bool ok;
 		switch (pl->kind) {
 		case SG_K_CONTAINS: ok = true; break;
 		case SG_K_STARTS: ok = to == p->len; break;
-		case SG_K_ENDS: ok = to == c->vlen; break;
-		case SG_K_EQ: ok = to == c->vlen && c->vlen == p->len; break;
+		case SG_K_ENDS: ok = end == c->vlen; break;
+		case SG_K_EQ: ok = to == p->len && end == c->vlen; break;
 		default: ok = false; break;
 		}
 		if (ok)
@@ -2679,11 +2659,11 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 		else
 			hi = mid;
 	}
-	uint64_t start = lo == 0 ? 0 : (uint64_t)s->seg_end[lo - 1] + 1, at;
+	uint64_t start = lo == 0 ? 0 : (uint64_t)s->seg_end[lo - 1] + 1;
 	if (lo == c->nseg || to < start + p->len)
 		return 0;
 	for (uint32_t k = 0; k < p->n; k++)
-		if (!p->leaves[k].tail || lit_tail(s->leaves[p->leaves[k].leaf], p->len, s->cat, to, s->seg_end[lo], &at))
+		if (!p->leaves[k].tail || lit_tail(s->leaves[p->leaves[k].leaf], p->len, s->cat, to, s->seg_end[lo]))
 			record(s, p->leaves[k].leaf);
 	return 0;
 }
@@ -2696,9 +2676,8 @@ static int on_keyword_value(unsigned int id, unsigned long long from, unsigned l
 	(void)flags;
 	struct kw_ctx *c = arg;
 	const struct sg_pat *p = &c->d->pats[id];
-	uint64_t at;
 	for (uint32_t k = 0; k < p->n; k++)
-		if (!p->leaves[k].tail || lit_tail(c->s->leaves[p->leaves[k].leaf], p->len, c->v, to, c->vlen, &at))
+		if (!p->leaves[k].tail || lit_tail(c->s->leaves[p->leaves[k].leaf], p->len, c->v, to, c->vlen))
 			record(c->s, p->leaves[k].leaf);
 	return 0;
 }
