@@ -84,6 +84,9 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 
 /* What stays the same between hits of one rule, made once per rule: the
  * rule's own strings live as long as the set, which outlives the output. */
+/* the process fields a finding shows (proc_names) */
+enum { P_IMAGE, P_NEWPROC, P_GUID, P_PID, P_COUNT };
+
 struct rule_memo {
 	const struct wh_sigma_rule *rule;   /* the rule, once seen to be the set's */
 	int32_t event_id;
@@ -110,6 +113,16 @@ struct rule_memo {
 	uint64_t lenmask;          /* bit nlen % 64 */
 	uint64_t firstmask[4];     /* bit of the first byte */
 	uint32_t srow;             /* its row in the statistics per rule + 1; 0: not yet */
+	/* Where find_details found them in the last hit's event, whose names
+	 * were stamped shape (struct wh_sigma_shape) with shape_nf fields: an
+	 * event of the same stamp has them at the same places. UINT32_MAX:
+	 * absent. */
+	struct wh_sigma_shape shape;
+	uint32_t shape_nf;
+	uint32_t at_n;
+	uint8_t at_widx[MAX_DETAILS];
+	uint32_t at_fl[MAX_DETAILS];
+	uint32_t at_proc[P_COUNT];
 	const char *fid;           /* the finding id: the rule's id, else its title */
 	size_t fidlen;
 	/* Its hits' JSON lines in pieces, made at the first one written:
@@ -280,7 +293,6 @@ static int detail_names(const struct wh_sigma_rule *r, const char **want, size_t
 }
 
 /* The fields a finding names its process by, found with the details. */
-enum { P_IMAGE, P_NEWPROC, P_GUID, P_PID, P_COUNT };
 static const char *const proc_names[P_COUNT] = { "Image", "NewProcessName", "ProcessGuid", "ProcessId" };
 
 static struct rule_memo *rule_memo(struct hunt_ctx *c, const struct wh_sigma_rule *r);
@@ -389,9 +401,26 @@ struct hit_details {
  * The first MAX_DETAILS of the memo's names that the event has, each once
  * (names that differ only in case count as one), and the process fields.
  */
-static void find_details(struct hunt_ctx *c, const struct rule_memo *m, const struct wh_event *ev,
-			 struct hit_details *d)
+static void find_details_at(struct rule_memo *m, const struct wh_event *ev, struct hit_details *d)
 {
+	const struct wh_field *f = ev->fields;
+	for (int k = 0; k < P_COUNT; k++)
+		d->proc[k] = m->at_proc[k] == UINT32_MAX ? NULL : &f[m->at_proc[k]];
+	d->n = m->at_n;
+	for (uint32_t k = 0; k < m->at_n; k++) {
+		d->widx[k] = m->at_widx[k];
+		d->fl[k] = &f[m->at_fl[k]];
+	}
+}
+
+static void find_details(struct hunt_ctx *c, struct rule_memo *m, const struct wh_event *ev,
+			 struct wh_sigma_shape shape, struct hit_details *d)
+{
+	/* an event with the names of the last one: the same places */
+	if (shape.view && m->shape.view == shape.view && m->shape.gen == shape.gen && m->shape_nf == ev->nfields) {
+		find_details_at(m, ev, d);
+		return;
+	}
 	/* one pass over the event's fields: the first field of each name */
 	const struct wh_field *found[64 + P_COUNT];
 	memset(found, 0, m->nname * sizeof(*found));
@@ -431,6 +460,17 @@ static void find_details(struct hunt_ctx *c, const struct rule_memo *m, const st
 		nd++;
 	}
 	d->n = nd;
+	m->shape = shape;
+	m->shape_nf = ev->nfields;
+	if (!shape.view)
+		return;
+	for (int k = 0; k < P_COUNT; k++)
+		m->at_proc[k] = d->proc[k] ? (uint32_t)(d->proc[k] - ev->fields) : UINT32_MAX;
+	m->at_n = nd;
+	for (uint32_t k = 0; k < nd; k++) {
+		m->at_widx[k] = d->widx[k];
+		m->at_fl[k] = (uint32_t)(d->fl[k] - ev->fields);
+	}
 }
 
 /* The memo of rule r, or NULL when r is not one of the set's rules. */
@@ -726,7 +766,7 @@ static void on_event_hit(struct hunt_ctx *c, struct rule_memo *m, const struct w
 		stat_add(&c->per_host, f.host, &f, true, &((struct iname *)hn)->hrow);
 	}
 	struct hit_details d;
-	find_details(c, m, ev, &d);
+	find_details(c, m, ev, h->shape, &d);
 	const struct wh_field *image = d.proc[P_IMAGE] ? d.proc[P_IMAGE] : d.proc[P_NEWPROC];
 	struct rec_head hd = {
 		.kind = REC_EVENT,

@@ -537,6 +537,74 @@ static void test_many_rules_one_event(void **st)
 	wh_sigma_free(s);
 }
 
+/* The stamp of an event's names (wh_sigma_hit.shape) from its last hit. */
+static struct wh_sigma_shape last_shape;
+static void on_hit_shape(const struct wh_sigma_hit *h, void *arg)
+{
+	(void)arg;
+	last_shape = h->shape;
+}
+
+static struct wh_sigma_shape shape_of(struct wh_sigma *s, struct wh_event *ev)
+{
+	last_shape = (struct wh_sigma_shape){ 0, 0 };
+	wh_sigma_match(s, ev, on_hit_shape, NULL);
+	return last_shape;
+}
+
+static bool same_shape(struct wh_sigma_shape a, struct wh_sigma_shape b)
+{
+	return a.view == b.view && a.gen == b.gen;
+}
+
+static void test_shape_stamp(void **st)
+{
+	(void)st;
+	/* Events of one view with the same names in the same order share a
+	 * stamp, whatever their values; a name changed, added or moved gives
+	 * another; and a layout seen again after another is stamped anew (the
+	 * places were written in between), never with a stamp already given
+	 * to other names. Names too long to keep at a place: no stamp. */
+	struct wh_sigma *s = load("title: t\nid: r\nlogsource: {product: windows, category: process_creation}\n"
+				  "detection: {s: {Image|endswith: '.exe'}, condition: s}\n");
+	/* the first event writes the places: the next one is the first to find them */
+	struct wh_sigma_shape a = shape_of(s, PROC("Image", "a.exe", "User", "u1"));
+	assert_int_equal(a.view, 0);
+	struct wh_sigma_shape a2 = shape_of(s, PROC("Image", "b.exe", "User", "u2"));
+	assert_true(a2.view != 0);
+	assert_true(same_shape(a2, shape_of(s, PROC("Image", "c.exe", "User", "u3"))));
+	struct wh_sigma_shape b = shape_of(s, PROC("Image", "a.exe", "Usr", "u1"));
+	assert_int_equal(b.view, 0);
+	struct wh_sigma_shape b2 = shape_of(s, PROC("Image", "a.exe", "Usr", "u1"));
+	assert_true(b2.view != 0);
+	assert_false(same_shape(b2, a2));
+	assert_int_equal(shape_of(s, PROC("User", "u1", "Image", "a.exe")).view, 0);
+	struct wh_sigma_shape c = shape_of(s, PROC("User", "u1", "Image", "a.exe"));
+	assert_true(c.view != 0);
+	assert_false(same_shape(c, b2));
+	assert_false(same_shape(c, a2));
+	assert_int_equal(shape_of(s, PROC("Image", "a.exe", "User", "u1")).view, 0);
+	struct wh_sigma_shape a4 = shape_of(s, PROC("Image", "d.exe", "User", "u4"));
+	assert_true(a4.view != 0);
+	assert_false(same_shape(a4, a2));
+	assert_false(same_shape(a4, b2));
+	assert_false(same_shape(a4, c));
+	/* one more field at the end: a new layout */
+	assert_int_equal(shape_of(s, PROC("Image", "a.exe", "User", "u1", "Extra", "x")).view, 0);
+	struct wh_sigma_shape d2 = shape_of(s, PROC("Image", "a.exe", "User", "u1", "Extra", "x"));
+	assert_true(d2.view != 0);
+	/* fewer fields than the places hold: the same stamp, told apart by the count */
+	struct wh_sigma_shape e = shape_of(s, PROC("Image", "a.exe", "User", "u1"));
+	assert_true(same_shape(e, d2));
+	assert_int_equal(evbuf.nfields, 3);
+	/* a name longer than a place keeps: none */
+	struct wh_sigma_shape f = shape_of(s, PROC("Image", "a.exe", "AVeryLongFieldNameThatIsNotKept", "v"));
+	assert_int_equal(f.view, 0);
+	f = shape_of(s, PROC("Image", "a.exe", "AVeryLongFieldNameThatIsNotKept", "v"));
+	assert_int_equal(f.view, 0);
+	wh_sigma_free(s);
+}
+
 /* Hits of each rule id (by its first letter) over a run of events. */
 static int count_id(const struct hits *h, char id)
 {
@@ -754,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_many_rules_one_event),
+		cmocka_unit_test(test_shape_stamp),
 		cmocka_unit_test(test_keywords_through_memo),
 		cmocka_unit_test(test_computed_leaves_remembered),
 		cmocka_unit_test(test_long_literals),

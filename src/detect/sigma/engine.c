@@ -156,6 +156,12 @@ struct sg_view {
 	 * compare instead of a hash lookup. */
 	struct sg_place *shape;
 	uint32_t nshape;
+	/* Names the layout of the places: changes whenever a place is
+	 * written. An event whose every name was found at its place has the
+	 * names, in order, of every other such event of the view with the same
+	 * stamp and number of fields (struct wh_sigma_hit's shape). */
+	uint32_t uid;            /* the view's number, from 1 */
+	uint32_t shape_gen;
 };
 
 /* One remembered field name (names up to SG_SHAPE_NAME bytes), in the
@@ -2017,6 +2023,7 @@ static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, u
 static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 {
 	struct sg_view *v = wh_xcalloc(1, sizeof(*v));
+	v->uid = ++s->view_uid;
 	size_t words = (s->nunits + 63) / 64 + 1;
 	v->allowed = wh_xcalloc(words, sizeof(uint64_t));
 	v->scan = wh_xcalloc(s->nfields / 64 + 1, sizeof(uint64_t));
@@ -2590,6 +2597,16 @@ static uint8_t field_act(const struct wh_sigma *s, const struct sg_view *v, uint
 	return SG_ACT_BIND | SG_ACT_SCAN;
 }
 
+/* A place of the view is written: a new stamp (a new number for the view
+ * when the count wraps, so that no stamp is given twice). */
+static inline void shape_changed(struct wh_sigma *s, struct sg_view *v)
+{
+	if (++v->shape_gen == 0) {
+		v->uid = ++s->view_uid;
+		v->shape_gen = 1;
+	}
+}
+
 /* The id of the event's i-th field name, or SG_NONE, and what the view
  * does with its value: from the name the view saw at that place last,
  * else from the name cache (events of one view that differ in their
@@ -2604,7 +2621,9 @@ static inline uint32_t field_lookup(struct wh_sigma *s, struct sg_view *v, uint3
 	}
 	uint32_t fid = field_find(s, f);
 	*act = field_act(s, v, fid);
+	s->shape_missed = true;
 	if (sh && f->nlen <= SG_PLACE_NAME) {
+		shape_changed(s, v);
 		sh->fid = fid;
 		sh->nlen = f->nlen;
 		sh->act = *act;
@@ -2628,7 +2647,8 @@ void sg_emit(struct wh_sigma *s, uint32_t rule, const struct wh_sigma_hit *h, co
 void sg_emit_event(struct wh_sigma *s, uint32_t rule, const struct wh_event *ev, wh_sigma_hit_fn fn, void *arg)
 {
 	struct wh_sigma_hit h = { .rule = &s->rules[rule].pub, .ev = ev, .host = ev->host, .group = "",
-				  .first = ev->time, .last = ev->time, .count = 1, .value = 1 };
+				  .first = ev->time, .last = ev->time, .count = 1, .value = 1,
+				  .shape = ev == s->cur_ev ? s->ev_shape : (struct wh_sigma_shape){ 0, 0 } };
 	sg_emit(s, rule, &h, ev, ev->time, fn, arg);
 }
 
@@ -3050,7 +3070,9 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		for (uint32_t i = view->nshape; i <= n; i++)
 			view->shape[i].nlen = UINT32_MAX;
 		view->nshape = n;
+		shape_changed(s, view);
 	}
+	s->shape_missed = ev->nfields > view->nshape;
 	/* room for every field, once an event */
 	WH_GROW(s->pend, ev->nfields, s->pend_cap);
 	WH_GROW(s->fvals, ev->nfields, s->fvals_cap);
@@ -3070,6 +3092,10 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 		p->idx = i;
 		scan_prepare(s, p);
 	}
+	/* the stamp of the event's names (see struct sg_view) */
+	s->ev_shape = (struct wh_sigma_shape){ 0, 0 };
+	if (!s->shape_missed && view->shape_gen)
+		s->ev_shape = (struct wh_sigma_shape){ view->uid, view->shape_gen };
 	/* the slots are on their way; their values too */
 	for (uint32_t i = 0; i < s->npend; i++) {
 		if (!s->pend[i].h)

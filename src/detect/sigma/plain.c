@@ -106,6 +106,7 @@ void wh_sigma_match_plain(struct wh_sigma *s, const struct wh_event *ev, wh_sigm
 	s->stats.events++;
 	sg_new_event(s);
 	s->cur_ev = ev;
+	s->ev_shape = (struct wh_sigma_shape){ 0, 0 };
 	s->convused = 0;
 	uint32_t *fid = wh_xcalloc(ev->nfields + 1, sizeof(uint32_t));
 	for (uint32_t i = 0; i < ev->nfields; i++)

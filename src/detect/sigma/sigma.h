@@ -70,6 +70,16 @@ struct wh_sigma_reject {
 
 /* A rule fired. For a single-event rule `ev` is the event. For a correlation
  * `ev` is the event that completed it, and `events` the evidence it kept. */
+/*
+ * The names of an event, stamped: two events given to wh_sigma_match with
+ * the same nonzero stamp and the same number of fields have the same field
+ * names in the same order (a caller may then find a name where it found it
+ * in the other). {0, 0}: no stamp.
+ */
+struct wh_sigma_shape {
+	uint32_t view, gen;
+};
+
 struct wh_sigma_hit {
 	const struct wh_sigma_rule *rule;
 	const struct wh_event *ev;           /* NULL when a window closed at wh_sigma_finish */
@@ -80,6 +90,7 @@ struct wh_sigma_hit {
 	const char *group;                   /* correlation: "User=bob; Computer=ws1", "" when none */
 	const char *host;                    /* the host of the evidence */
 	int64_t first, last;                 /* correlation: the window's first and last event */
+	struct wh_sigma_shape shape;         /* ev's names (see struct wh_sigma_shape) */
 };
 
 #define WH_SIGMA_MAX_EVIDENCE 16

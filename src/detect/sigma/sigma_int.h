@@ -268,6 +268,9 @@ struct wh_sigma {
 	struct wh_map views;
 	struct sg_view **view_list;
 	uint32_t nviews, views_cap;
+	uint32_t view_uid;                  /* views made so far */
+	bool shape_missed;                  /* a name of the event was not at its place */
+	struct wh_sigma_shape ev_shape;     /* the event's, for its hits */
 	/* per event */
 	uint32_t epoch;
 	/* Byte stamps: an id is set in this event when its stamp equals tick.
