@@ -617,12 +617,14 @@ static int count_id(const struct hits *h, char id)
 static void test_keywords_through_memo(void **st)
 {
 	(void)st;
-	/* The values the memo knows carry their keyword leaves with them, for
-	 * the keyword set of the view that stored them: the same value seen
-	 * again in that view must still fire the keyword rule, and in a view
-	 * with other keywords (process creation adds 'perfc.dat') it must be
-	 * searched again. Values seen once, values the memo does not take
-	 * (over 512 bytes) and fields no rule looks at are searched as well. */
+	/* The values the memo knows carry their keyword leaves with them, of
+	 * every rule's keywords: the same value seen again must still fire the
+	 * keyword rule, in its view and in a view with other keywords (process
+	 * creation adds 'perfc.dat', first seen in a network event, whose
+	 * view's rules have no such keyword); and a keyword of another view's
+	 * rule does not fire there. Values seen once, values the memo does not
+	 * take (over 512 bytes) and fields no rule looks at are searched as
+	 * well. */
 	const char *y = "title: any windows\nid: a\nlogsource: {product: windows}\n"
 			"detection: {k: [mimikatz, 'sekurlsa::'], condition: k}\n"
 			"---\ntitle: process keyword\nid: b\nlogsource: {product: windows, category: process_creation}\n"

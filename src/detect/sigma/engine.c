@@ -224,7 +224,7 @@ struct sg_memo {
 	uint32_t cap;            /* bytes at data */
 	uint32_t used;           /* memo_clock when last found or stored */
 	uint32_t gen;            /* given when stored, never twice: names the value (see sg_lres) */
-	uint32_t kw;             /* the keyword database (kwid) whose leaves in the value it holds too; 0: none */
+	bool kw;                 /* it holds the value's keyword leaves too, of every rule (kw_all) */
 	bool folded;             /* the field's fold units were decided for the value (fold_units) */
 	bool found;              /* found again since it was stored (see memo_victim) */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
@@ -2081,6 +2081,36 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 
 static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev);
 
+/* The keyword literals of every rule, as one database (made at its first
+ * use); NULL when no rule has keywords. */
+static const struct sg_fielddb *kw_all(struct wh_sigma *s)
+{
+	if (s->kwall_done)
+		return s->kwall;
+	s->kwall_done = true;
+	uint32_t *kw = NULL, nkw = 0, cap = 0;
+	for (uint32_t u = 0; u < s->nunits; u++) {
+		const struct sg_unit *un = &s->units[u];
+		if (!un->nkwleaves)
+			continue;
+		WH_GROW(kw, nkw + un->nkwleaves, cap);
+		memcpy(kw + nkw, un->kwleaves, un->nkwleaves * sizeof(uint32_t));
+		nkw += un->nkwleaves;
+	}
+	if (nkw) {
+		qsort(kw, nkw, sizeof(uint32_t), cmp_u32);
+		uint32_t m = 0;
+		for (uint32_t i = 0; i < nkw; i++)
+			if (m == 0 || kw[m - 1] != kw[i])
+				kw[m++] = kw[i];
+		uint32_t id;
+		const struct sg_fielddb *d = kw_db(s, kw, m, &id);
+		s->kwall = d && d->db ? d : NULL;
+	}
+	free(kw);
+	return s->kwall;
+}
+
 static inline bool view_is(const struct sg_view *v, const struct wh_event *ev)
 {
 	return v->event_id == ev->event_id && v->kind == (uint8_t)ev->kind && strcmp(v->channel, ev->channel) == 0 &&
@@ -2767,7 +2797,7 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
  * when the entry would be too large to be worth it.
  */
 static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32_t scan, const char *v, uint32_t n,
-		       uint32_t kw)
+		       bool kw)
 {
 	uint32_t nl = s->nrec, no = 0, nt = 0;
 	for (uint32_t k = 0; k < nl; k++) {
@@ -2971,7 +3001,7 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 				replay(s, m);
 				if (m->folded && !s->fvals[s->field_head[scan] - 1].next)
 					s->field_fold[scan] = s->epoch;
-				if (m->kw && m->kw == s->cur_view->kwid)
+				if (m->kw && s->cur_view->kwid)
 					s->kwdone[p->idx] = 1;
 				return;
 			}
@@ -2994,16 +3024,20 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		struct scan_ctx c = { .s = s, .d = d, .v = v, .vlen = n };
 		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
 	}
-	/* A value that goes into the memo is searched for the view's keywords
-	 * now, on its own, so that its entry gives them too when it comes
-	 * again and the event's keyword scan leaves it out: most of an event's
-	 * bytes are in values the memo knows. */
-	uint32_t kw = 0;
-	if (m && s->cur_view->kwid) {
-		struct kw_ctx c = { .s = s, .d = s->cur_view->kwdb, .v = v, .vlen = n };
-		hs_scan(c.d->db, v, n, 0, s->hs_scratch, on_keyword_value, &c);
-		kw = s->cur_view->kwid;
-		s->kwdone[p->idx] = 1;
+	/* A value that goes into the memo is searched for the keywords of
+	 * every rule now, on its own, so that its entry gives them too when it
+	 * comes again, in any view, and the event's keyword scan leaves it
+	 * out: most of an event's bytes are in values the memo knows. The
+	 * keywords of rules the view does not reach are marked too, and read
+	 * by nothing: their units are not the view's (add_cands). */
+	bool kw = false;
+	const struct sg_fielddb *all = m ? kw_all(s) : NULL;
+	if (all) {
+		struct kw_ctx c = { .s = s, .d = all, .v = v, .vlen = n };
+		hs_scan(all->db, v, n, 0, s->hs_scratch, on_keyword_value, &c);
+		kw = true;
+		if (s->cur_view->kwid)
+			s->kwdone[p->idx] = 1;
 	}
 	if (m && memo_store(s, m, h, scan, v, n, kw)) {
 		s->field_gen[scan] = (struct sg_fgen){ s->epoch, m->gen };

@@ -319,6 +319,8 @@ struct wh_sigma {
 	uint32_t npend, pend_cap;
 	struct sg_kwdb **kwdbs;
 	uint32_t nkwdbs, kwdbs_cap;
+	const struct sg_fielddb *kwall;      /* the keywords of every rule (engine.c kw_all) */
+	bool kwall_done;
 	char *cat;                          /* an event's values joined, for the keyword scan */
 	size_t cat_cap;
 	uint32_t *seg_end;                  /* where each value ends in cat */
