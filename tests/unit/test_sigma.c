@@ -537,6 +537,36 @@ static void test_many_rules_one_event(void **st)
 	wh_sigma_free(s);
 }
 
+static void test_trigger_choice(void **st)
+{
+	(void)st;
+	/* A unit waits for the literal group least likely to be in an event:
+	 * short literals occur by chance, and a literal many rules share is one
+	 * logs often hold. '\\Windows\\' is longer than '\\..\\..\\' but four
+	 * rules have it: the traversal rule (an OR: one group, each branch's
+	 * rarest literals) waits for its rare literal, and is not evaluated on
+	 * every image under Windows. */
+	const char *y = "title: traversal\nid: t\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|contains: '\\Windows\\', CommandLine|contains: '\\..\\..\\'},\n"
+			"  t: {CommandLine|contains: '.exe\\..\\'}, condition: s or t}\n"
+			"---\ntitle: a\nid: a\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|contains: '\\Windows\\', CommandLine|contains: aaa}, condition: s}\n"
+			"---\ntitle: b\nid: b\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|contains: '\\Windows\\', CommandLine|contains: bbb}, condition: s}\n"
+			"---\ntitle: c\nid: c\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|contains: '\\Windows\\', CommandLine|contains: ccc}, condition: s}\n";
+	struct wh_sigma *s = load(y);
+	struct hits h = { 0 };
+	wh_sigma_match(s, CMD("cmd /c dir"), on_hit, &h);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(wh_sigma_get_stats(s)->evaluated, 0);
+	wh_sigma_match(s, CMD("cmd /c type a\\..\\..\\x"), on_hit, &h);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.ids[0], "t");
+	assert_int_equal(wh_sigma_get_stats(s)->evaluated, 1);
+	wh_sigma_free(s);
+}
+
 /* The stamp of an event's names (wh_sigma_hit.shape) from its last hit. */
 static struct wh_sigma_shape last_shape;
 static void on_hit_shape(const struct wh_sigma_hit *h, void *arg)
@@ -825,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_many_rules_one_event),
 		cmocka_unit_test(test_shape_stamp),
+		cmocka_unit_test(test_trigger_choice),
 		cmocka_unit_test(test_keywords_through_memo),
 		cmocka_unit_test(test_computed_leaves_remembered),
 		cmocka_unit_test(test_long_literals),

@@ -91,6 +91,8 @@ struct sg_leaf {
 	bool numlit;             /* a whole-number equality decided by the scan (engine.c) */
 	bool limit_warned;       /* a regular expression that hit the match limit was reported */
 	uint32_t cost;
+	uint32_t refs;           /* compiled units that have it (engine.c, for the trigger choice) */
+	uint32_t refs_unit;      /* the last unit counted, + 1 */
 };
 
 /* SG_N_LIT: a literal leaf that the scan decides (set by compile): only
