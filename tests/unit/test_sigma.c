@@ -567,6 +567,40 @@ static void test_trigger_choice(void **st)
 	wh_sigma_free(s);
 }
 
+static void test_split_selections(void **st)
+{
+	(void)st;
+	/* "1 of selection_* and not filter" is a unit per selection, each
+	 * waiting for one of its literals and checking its others: an event
+	 * with the parent of the first selection alone evaluates nothing; each
+	 * selection fires the rule once, the filter still holds it back. */
+	const char *y = "title: two ways\nid: r\nlogsource: {product: windows, category: process_creation}\n"
+			"detection:\n"
+			"  selection_a: {ParentImage|endswith: '\\rundll32.exe', Image|endswith: '\\dllhost.exe'}\n"
+			"  selection_b: {CommandLine|contains: 'zzfirst'}\n"
+			"  filter: {CommandLine|contains: 'zzlegit'}\n"
+			"  condition: 1 of selection_* and not filter\n";
+	struct wh_sigma *s = load(y);
+	struct hits h = { 0 };
+	wh_sigma_match(s, PROC("ParentImage", "C:\\w\\rundll32.exe", "Image", "C:\\w\\cmd.exe", "CommandLine", "x"),
+		       on_hit, &h);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(wh_sigma_get_stats(s)->evaluated, 0);
+	wh_sigma_match(s, PROC("ParentImage", "C:\\w\\rundll32.exe", "Image", "C:\\w\\dllhost.exe", "CommandLine", "x"),
+		       on_hit, &h);
+	assert_int_equal(h.n, 1);
+	wh_sigma_match(s, PROC("ParentImage", "C:\\w\\rundll32.exe", "Image", "C:\\w\\dllhost.exe", "CommandLine",
+			       "x zzfirst"),
+		       on_hit, &h);
+	assert_int_equal(h.n, 2);   /* both selections hold: one hit */
+	wh_sigma_match(s, PROC("ParentImage", "C:\\w\\rundll32.exe", "Image", "C:\\w\\dllhost.exe", "CommandLine",
+			       "zzfirst zzlegit"),
+		       on_hit, &h);
+	wh_sigma_match(s, PROC("Image", "C:\\w\\a.exe", "CommandLine", "zzfirst"), on_hit, &h);
+	assert_int_equal(h.n, 3);
+	wh_sigma_free(s);
+}
+
 /* The stamp of an event's names (wh_sigma_hit.shape) from its last hit. */
 static struct wh_sigma_shape last_shape;
 static void on_hit_shape(const struct wh_sigma_hit *h, void *arg)
@@ -856,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_many_rules_one_event),
 		cmocka_unit_test(test_shape_stamp),
 		cmocka_unit_test(test_trigger_choice),
+		cmocka_unit_test(test_split_selections),
 		cmocka_unit_test(test_keywords_through_memo),
 		cmocka_unit_test(test_computed_leaves_remembered),
 		cmocka_unit_test(test_long_literals),

@@ -615,6 +615,24 @@ static int cmp_trig_cost(const void *a, const void *b)
 	return x->cost < y->cost ? -1 : x->cost > y->cost;
 }
 
+/* The children of an AND, with those of the ANDs among them in their place
+ * (a selection of several fields under "selection and not filter"): each
+ * may be a group of its own. Stores them at out + at when out is given;
+ * returns their number. */
+static uint32_t and_leaves(const struct sg_node *n, const struct sg_node **out, uint32_t at)
+{
+	for (uint32_t i = 0; i < n->n; i++) {
+		if (n->kids[i]->op == SG_N_AND) {
+			at = and_leaves(n->kids[i], out, at);
+			continue;
+		}
+		if (out)
+			out[at] = n->kids[i];
+		at++;
+	}
+	return at;
+}
+
 static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, struct trig_set *out)
 {
 	if (n->op != SG_N_AND) {
@@ -622,14 +640,18 @@ static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, stru
 			return 0;
 		return 1;
 	}
-	struct trig_set *all = wh_xcalloc(n->n + 1, sizeof(*all));
+	uint32_t nk = and_leaves(n, NULL, 0);
+	const struct sg_node **kids = wh_xcalloc(nk + 1, sizeof(*kids));
+	and_leaves(n, kids, 0);
+	struct trig_set *all = wh_xcalloc(nk + 1, sizeof(*all));
 	uint32_t na = 0;
-	for (uint32_t i = 0; i < n->n; i++) {
-		if (trigger_set(s, n->kids[i], &all[na]))
+	for (uint32_t i = 0; i < nk; i++) {
+		if (trigger_set(s, kids[i], &all[na]))
 			na++;
 		else
 			free(all[na].v), all[na] = (struct trig_set){ 0 };
 	}
+	free(kids);
 	qsort(all, na, sizeof(*all), cmp_trig_cost);
 	uint32_t ng = na < SG_MAX_GROUPS ? na : SG_MAX_GROUPS;
 	for (uint32_t g = 0; g < ng; g++) {
@@ -639,7 +661,7 @@ static uint32_t trigger_groups(struct wh_sigma *s, const struct sg_node *n, stru
 		out[g].n = all[g].n;
 		out[g].cost = all[g].cost;
 	}
-	for (uint32_t i = 0; i <= na && i <= n->n; i++)
+	for (uint32_t i = 0; i <= na && i <= nk; i++)
 		free(all[i].v);
 	free(all);
 	return ng;
@@ -824,7 +846,7 @@ static uint32_t entry_targets(struct wh_sigma *s, const struct sg_entry *e, uint
 	return first;
 }
 
-static void add_unit(struct wh_sigma *s, uint32_t rule, uint32_t target, struct sg_node *expr)
+static void add_unit_one(struct wh_sigma *s, uint32_t rule, uint32_t target, struct sg_node *expr)
 {
 	WH_GROW(s->units, s->nunits + 1, s->units_cap);
 	struct sg_unit *u = &s->units[s->nunits++];
@@ -832,6 +854,53 @@ static void add_unit(struct wh_sigma *s, uint32_t rule, uint32_t target, struct 
 	u->rule = rule;
 	u->target = target;
 	u->expr = expr;
+}
+
+/*
+ * A rule's detection as units, each of which alone makes the rule hold.
+ * "1 of selection_* and not filter" is one unit per selection: a unit
+ * waits for one group of literals and checks the others (trigger_groups),
+ * and as one unit the OR of the selections had only the union of their
+ * choices to wait for and nothing to check ("ParentImage ends with
+ * rundll32.exe and Image ends with dllhost.exe", one of five selections,
+ * was evaluated whenever one of the two held). So an OR at the top, or
+ * the one OR of an AND whose other children are negations (the filters),
+ * of at most SG_SPLIT children, is split, the filters going with each
+ * part. Not when the AND has other literals to wait for: the parts would
+ * all wait for the same ones, each a candidate where the whole was one.
+ * Evaluations per covered event on the bench: 1.51 -> 0.79.
+ */
+#define SG_SPLIT 8
+
+static void add_unit(struct wh_sigma *s, uint32_t rule, uint32_t target, struct sg_node *expr)
+{
+	if (expr->op == SG_N_OR && expr->n > 1 && expr->n <= SG_SPLIT) {
+		for (uint32_t i = 0; i < expr->n; i++)
+			add_unit_one(s, rule, target, expr->kids[i]);
+		return;
+	}
+	uint32_t at = UINT32_MAX, nor = 0, nnot = 0;
+	for (uint32_t i = 0; expr->op == SG_N_AND && i < expr->n; i++) {
+		if (expr->kids[i]->op == SG_N_OR) {
+			at = i;
+			nor++;
+		}
+		nnot += expr->kids[i]->op == SG_N_NOT;
+	}
+	if (nor != 1 || nnot + 1 != expr->n || expr->kids[at]->n < 2 || expr->kids[at]->n > SG_SPLIT) {
+		add_unit_one(s, rule, target, expr);
+		return;
+	}
+	const struct sg_node *or = expr->kids[at];
+	for (uint32_t b = 0; b < or->n; b++) {
+		struct sg_node *and = wh_arena_calloc(&s->arena, sizeof(*and));
+		*and = *expr;
+		and->kids = wh_arena_alloc(&s->arena, expr->n * sizeof(*and->kids));
+		memcpy(and->kids, expr->kids, expr->n * sizeof(*and->kids));
+		and->kids[at] = or->kids[b];
+		and->cost = expr->cost - or->cost + or->kids[b]->cost;
+		add_unit_one(s, rule, target, and);
+	}
 }
 
 static void apply_filters(struct wh_sigma *s)
