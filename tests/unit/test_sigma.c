@@ -678,6 +678,35 @@ static int count_id(const struct hits *h, char id)
 	return n;
 }
 
+static void test_shared_or_lists(void **st)
+{
+	(void)st;
+	/* Rules that list the same literals share one OR mark; what else an OR
+	 * holds (a regular expression) stays its own, and a check group of the
+	 * same literals reads the same mark. */
+	const char *y = "title: a\nid: a\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|endswith: [x1.exe, x2.exe, x3.exe, x4.exe, x5.exe]}, condition: s}\n"
+			"---\ntitle: b\nid: b\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|endswith: [x5.exe, x4.exe, x3.exe, x2.exe, x1.exe]}, r: {Image|re: 'zz[0-9]+'},\n"
+			"  condition: s or r}\n"
+			"---\ntitle: c\nid: c\nlogsource: {product: windows, category: process_creation}\n"
+			"detection: {s: {Image|endswith: [x1.exe, x2.exe, x3.exe, x4.exe, x5.exe]}, t: {CommandLine|contains: go},\n"
+			"  condition: s and t}\n";
+	struct wh_sigma *s = load(y);
+	struct hits h = { 0 };
+	wh_sigma_match(s, PROC("Image", "C:\\x3.exe", "CommandLine", "stop"), on_hit, &h);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(count_id(&h, 'a') + count_id(&h, 'b'), 2);
+	wh_sigma_match(s, PROC("Image", "C:\\zz42.exe", "CommandLine", "go"), on_hit, &h);
+	assert_int_equal(h.n, 3);
+	assert_string_equal(h.ids[2], "b");
+	wh_sigma_match(s, PROC("Image", "C:\\x5.exe", "CommandLine", "go"), on_hit, &h);
+	assert_int_equal(h.n, 6);
+	assert_int_equal(count_id(&h, 'c'), 1);
+	wh_sigma_free(s);
+}
+
+
 static void test_keywords_through_memo(void **st)
 {
 	(void)st;
@@ -891,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_shape_stamp),
 		cmocka_unit_test(test_trigger_choice),
 		cmocka_unit_test(test_split_selections),
+		cmocka_unit_test(test_shared_or_lists),
 		cmocka_unit_test(test_keywords_through_memo),
 		cmocka_unit_test(test_computed_leaves_remembered),
 		cmocka_unit_test(test_long_literals),

@@ -281,6 +281,7 @@ struct wh_sigma *wh_sigma_new(void)
 	wh_map_init(&s->by_id, true);
 	wh_map_init(&s->by_name, false);
 	wh_map_init(&s->leaf_keys, false);
+	wh_map_init(&s->or_sets, false);
 	wh_map_init(&s->field_ids, true);
 	wh_map_init(&s->views, false);
 	s->re_mctx = pcre2_match_context_create(NULL);
@@ -422,6 +423,7 @@ void wh_sigma_free(struct wh_sigma *s)
 	wh_map_release(&s->by_id);
 	wh_map_release(&s->by_name);
 	wh_map_release(&s->leaf_keys);
+	wh_map_release(&s->or_sets);
 	wh_map_release(&s->field_ids);
 	free(s->names);
 	wh_map_release(&s->views);
@@ -705,6 +707,49 @@ static void sufficient_set(const struct sg_node *x, struct trig_set *out)
 	}
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The OR id of a set of literal leaves (n > 1): marked by the scan and the
+ * memo whenever one of them is in the event. Equal sets share one id, so
+ * a literal that many rules list alike (the shells in Image|endswith) marks
+ * one id for all of them rather than one per rule. The id is added to the
+ * leaves' lists when it is new.
+ */
+static uint32_t or_id(struct wh_sigma *s, const uint32_t *ids, uint32_t n)
+{
+	uint32_t *key = wh_xmalloc(n * sizeof(uint32_t));
+	memcpy(key, ids, n * sizeof(uint32_t));
+	qsort(key, n, sizeof(uint32_t), cmp_u32);
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < n; k++)
+		if (m == 0 || key[m - 1] != key[k])
+			key[m++] = key[k];
+	struct wh_map_slot *slot = wh_map_find(&s->or_sets, (const char *)key, m * sizeof(uint32_t));
+	if (slot) {
+		free(key);
+		return (uint32_t)(uintptr_t)slot->val;
+	}
+	uint32_t *kept = wh_arena_alloc(&s->arena, m * sizeof(uint32_t));
+	memcpy(kept, key, m * sizeof(uint32_t));
+	free(key);
+	key = kept;
+	bool added;
+	slot = wh_map_put(&s->or_sets, (const char *)key, m * sizeof(uint32_t), &added);
+	uint32_t orid = ++s->nors;
+	slot->val = (void *)(uintptr_t)orid;
+	for (uint32_t k = 0; k < m; k++) {
+		struct sg_leaf *l = s->leaves[key[k]];
+		WH_GROW(l->ors, l->nors + 1, l->ors_cap);
+		l->ors[l->nors++] = orid;
+	}
+	return orid;
+}
+
 /*
  * A check group as an OR of its literals: an id that the scan and the memo
  * mark, like an OR node's, whenever one of them is in the event, so that a
@@ -717,14 +762,7 @@ static void add_group(struct wh_sigma *s, struct sg_unit *un, const uint32_t *id
 {
 	/* one literal: its own mark will do (an OR id would cost a mark more
 	 * each time the literal occurs) */
-	uint32_t orid = n == 1 ? ids[0] | SG_LEAF_GROUP : ++s->nors;
-	for (uint32_t k = 0; n > 1 && k < n; k++) {
-		struct sg_leaf *l = s->leaves[ids[k]];
-		if (!l->nors || l->ors[l->nors - 1] != orid) {
-			WH_GROW(l->ors, l->nors + 1, l->ors_cap);
-			l->ors[l->nors++] = orid;
-		}
-	}
+	uint32_t orid = n == 1 ? ids[0] | SG_LEAF_GROUP : or_id(s, ids, n);
 	un->checks = wh_xreallocarray(un->checks, un->nchecks + n + 2, sizeof(uint32_t));
 	un->checks[un->nchecks++] = n | flag;
 	un->checks[un->nchecks++] = orid;
@@ -1914,20 +1952,17 @@ static void prepare_node(struct wh_sigma *s, struct sg_node *n, struct sg_unit *
 		nlit += n->kids[i]->op == SG_N_LEAF && is_scanned(n->kids[i]->leaf);
 	if (nlit < SG_OR_MARKED)
 		return;
-	n->orid = ++s->nors;
+	uint32_t *lits = wh_xmalloc(nlit * sizeof(uint32_t)), nl = 0;
 	n->rest = wh_arena_alloc(&s->arena, (n->n - nlit + 1) * sizeof(*n->rest));
 	for (uint32_t i = 0; i < n->n; i++) {
 		struct sg_node *k = n->kids[i];
-		if (k->op == SG_N_LEAF && is_scanned(k->leaf)) {
-			struct sg_leaf *l = k->leaf;
-			if (!l->nors || l->ors[l->nors - 1] != n->orid) {
-				WH_GROW(l->ors, l->nors + 1, l->ors_cap);
-				l->ors[l->nors++] = n->orid;
-			}
-		} else {
+		if (k->op == SG_N_LEAF && is_scanned(k->leaf))
+			lits[nl++] = k->leaf->id;
+		else
 			n->rest[n->nrest++] = k;
-		}
 	}
+	n->orid = or_id(s, lits, nl);
+	free(lits);
 }
 
 int wh_sigma_compile(struct wh_sigma *s)
@@ -2082,12 +2117,6 @@ int wh_sigma_compile(struct wh_sigma *s)
 }
 
 /* ---- views ---- */
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* The keyword database for a set of keyword leaves (sorted, no repeats):
  * shared by every view that needs the same set. NULL when it cannot be
@@ -2829,6 +2858,38 @@ static int on_keyword_value(unsigned int id, unsigned long long from, unsigned l
  * search sees its first values only). */
 #define SG_MAX_CAT (64u << 20)
 
+/* memcpy, inline for up to 32 bytes (most of an event's values: the call
+ * cost more than the copy), in overlapping moves of the widest size. */
+static inline void copy_value(char *dst, const char *src, size_t n)
+{
+	if (n >= 16 && n <= 32) {
+		char a[16], b[16];
+		memcpy(a, src, 16);
+		memcpy(b, src + n - 16, 16);
+		memcpy(dst, a, 16);
+		memcpy(dst + n - 16, b, 16);
+	} else if (n >= 8 && n < 16) {
+		uint64_t a, b;
+		memcpy(&a, src, 8);
+		memcpy(&b, src + n - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+		memcpy(&a, src, 4);
+		memcpy(&b, src + n - 4, 4);
+		memcpy(dst, &a, 4);
+		memcpy(dst + n - 4, &b, 4);
+	} else if (n > 0 && n < 4) {
+		char a = src[0], b = src[n / 2], c = src[n - 1];
+		dst[0] = a;
+		dst[n / 2] = b;
+		dst[n - 1] = c;
+	} else if (n) {
+		memcpy(dst, src, n);
+	}
+}
+
 static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const struct wh_event *ev)
 {
 	WH_GROW(s->seg_end, ev->nfields + 1, s->seg_cap);
@@ -2847,7 +2908,7 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 			s->cat = wh_xrealloc(s->cat, cap < SG_MAX_CAT ? cap : SG_MAX_CAT);
 			s->cat_cap = cap < SG_MAX_CAT ? cap : SG_MAX_CAT;
 		}
-		memcpy(s->cat + n, f->value, f->vlen);
+		copy_value(s->cat + n, f->value, f->vlen);
 		n += f->vlen;
 		s->seg_end[nseg++] = (uint32_t)n;
 		s->cat[n++] = (char)SG_SEP;

@@ -250,6 +250,7 @@ struct wh_sigma {
 	struct sg_leaf **leaves;
 	uint32_t nleaves, leaves_cap;
 	struct wh_map leaf_keys;            /* key -> leaf */
+	struct wh_map or_sets;              /* sorted literal leaf ids -> OR id (see or_id) */
 	struct sg_field *fields;
 	uint32_t nfields, fields_cap;
 	struct wh_map field_ids;            /* case-insensitive name -> id + 1 */
