@@ -711,11 +711,12 @@ static void test_keywords_through_memo(void **st)
 {
 	(void)st;
 	/* The values the memo knows carry their keyword leaves with them, of
-	 * every rule's keywords: the same value seen again must still fire the
-	 * keyword rule, in its view and in a view with other keywords (process
-	 * creation adds 'perfc.dat', first seen in a network event, whose
-	 * view's rules have no such keyword); and a keyword of another view's
-	 * rule does not fire there. Values seen once, values the memo does not
+	 * the keywords of every view so far: the same value seen again must
+	 * still fire the keyword rule, in its view and in a view with other
+	 * keywords (process creation adds 'perfc.dat': the Image first seen in
+	 * a network event, before any process start, is searched again when
+	 * the process view brings the keyword); and a keyword of another
+	 * view's rule does not fire there. Values seen once, values the memo does not
 	 * take (over 512 bytes) and fields no rule looks at are searched as
 	 * well. */
 	const char *y = "title: any windows\nid: a\nlogsource: {product: windows}\n"

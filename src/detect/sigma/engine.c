@@ -224,7 +224,8 @@ struct sg_memo {
 	uint32_t cap;            /* bytes at data */
 	uint32_t used;           /* memo_clock when last found or stored */
 	uint32_t gen;            /* given when stored, never twice: names the value (see sg_lres) */
-	bool kw;                 /* it holds the value's keyword leaves too, of every rule (kw_all) */
+	uint32_t kw;             /* it holds the value's keyword leaves too, of the union kw_all made
+				    at this generation (kwall_gen); 0: none */
 	bool folded;             /* the field's fold units were decided for the value (fold_units) */
 	bool found;              /* found again since it was stored (see memo_victim) */
 	char *data;              /* the value, then (aligned) the leaves, OR nodes and units it sets */
@@ -350,6 +351,7 @@ void wh_sigma_free(struct wh_sigma *s)
 		free(s->kwdbs[i]);
 	}
 	free(s->kwdbs);
+	free(s->kwu);
 	free(s->cat);
 	free(s->seg_end);
 	free(s->kwdone);
@@ -2142,6 +2144,50 @@ static const struct sg_fielddb *kw_db(struct wh_sigma *s, const uint32_t *ids, u
 	return rc < 0 ? NULL : &k->db;
 }
 
+/*
+ * The keywords of every view made so far, as one database, made when first
+ * needed after a view brought new ones (kw_union); NULL when none has any.
+ * Each new union is a new generation, and the memo entries searched
+ * against an older one no longer count as searched. The union of every
+ * rule's keywords (331 on the public set, Linux's and the web servers'
+ * among them) made each new value's search cost twice the view's (20).
+ */
+static const struct sg_fielddb *kw_all(struct wh_sigma *s)
+{
+	if (s->kwall_stale) {
+		s->kwall_stale = false;
+		uint32_t id;
+		const struct sg_fielddb *d = kw_db(s, s->kwu, s->nkwu, &id);
+		s->kwall = d && d->db ? d : NULL;
+	}
+	return s->kwall;
+}
+
+/* Add a view's keyword leaves (sorted, no repeats) to the union. */
+static void kw_union(struct wh_sigma *s, const uint32_t *kw, uint32_t n)
+{
+	uint32_t *u = wh_xmalloc((s->nkwu + n + 1) * sizeof(uint32_t)), m = 0, i = 0, k = 0;
+	while (i < s->nkwu || k < n) {
+		if (k == n || (i < s->nkwu && s->kwu[i] < kw[k]))
+			u[m++] = s->kwu[i++];
+		else if (i == s->nkwu || kw[k] < s->kwu[i])
+			u[m++] = kw[k++];
+		else
+			u[m++] = s->kwu[i++], k++;
+	}
+	if (m == s->nkwu) {
+		free(u);
+		return;
+	}
+	free(s->kwu);
+	s->kwu = u;
+	s->nkwu = m;
+	s->kwall_stale = true;
+	if (++s->kwall_gen == 0)
+		s->kwall_gen = 1;   /* after 4 billion views: entries may count as searched against a union that
+				       lacks some keywords of the first views only; not reached */
+}
+
 static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 {
 	struct sg_view *v = wh_xcalloc(1, sizeof(*v));
@@ -2196,42 +2242,14 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 		v->kwdb = kw_db(s, kw, m, &v->kwid);
 		if (!v->kwdb || !v->kwdb->db)
 			v->kwid = 0;
+		else
+			kw_union(s, kw, m);
 	}
 	free(kw);
 	return v;
 }
 
 static struct sg_view *view_lookup(struct wh_sigma *s, const struct wh_event *ev);
-
-/* The keyword literals of every rule, as one database (made at its first
- * use); NULL when no rule has keywords. */
-static const struct sg_fielddb *kw_all(struct wh_sigma *s)
-{
-	if (s->kwall_done)
-		return s->kwall;
-	s->kwall_done = true;
-	uint32_t *kw = NULL, nkw = 0, cap = 0;
-	for (uint32_t u = 0; u < s->nunits; u++) {
-		const struct sg_unit *un = &s->units[u];
-		if (!un->nkwleaves)
-			continue;
-		WH_GROW(kw, nkw + un->nkwleaves, cap);
-		memcpy(kw + nkw, un->kwleaves, un->nkwleaves * sizeof(uint32_t));
-		nkw += un->nkwleaves;
-	}
-	if (nkw) {
-		qsort(kw, nkw, sizeof(uint32_t), cmp_u32);
-		uint32_t m = 0;
-		for (uint32_t i = 0; i < nkw; i++)
-			if (m == 0 || kw[m - 1] != kw[i])
-				kw[m++] = kw[i];
-		uint32_t id;
-		const struct sg_fielddb *d = kw_db(s, kw, m, &id);
-		s->kwall = d && d->db ? d : NULL;
-	}
-	free(kw);
-	return s->kwall;
-}
 
 static inline bool view_is(const struct sg_view *v, const struct wh_event *ev)
 {
@@ -2951,7 +2969,7 @@ static uint64_t value_hash(uint32_t scan, const char *v, uint32_t n)
  * when the entry would be too large to be worth it.
  */
 static bool memo_store(struct wh_sigma *s, struct sg_memo *m, uint64_t h, uint32_t scan, const char *v, uint32_t n,
-		       bool kw)
+		       uint32_t kw)
 {
 	uint32_t nl = s->nrec, no = 0, nt = 0;
 	for (uint32_t k = 0; k < nl; k++) {
@@ -3148,6 +3166,11 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		for (uint32_t k = 0; k < SG_MEMO_WAYS; k++) {
 			m = &set[k];
 			if (m->hash == h && m->scan == scan && m->vlen == n && same_short(m->data, v, n)) {
+				/* searched for the keywords of fewer views than there are
+				 * now (a view with new ones came later): searched again,
+				 * whole, once */
+				if (s->cur_view->kwid && m->kw != s->kwall_gen && kw_all(s))
+					break;
 				s->fields[scan].memo_hits++;
 				m->used = ++s->memo_clock;
 				m->found = true;
@@ -3155,12 +3178,14 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 				replay(s, m);
 				if (m->folded && !s->fvals[s->field_head[scan] - 1].next)
 					s->field_fold[scan] = s->epoch;
-				if (m->kw && s->cur_view->kwid)
+				if (m->kw && m->kw == s->kwall_gen && s->cur_view->kwid)
 					s->kwdone[p->idx] = 1;
 				return;
 			}
+			m = NULL;
 		}
-		m = memo_victim(s, set);
+		if (!m)
+			m = memo_victim(s, set);
 	}
 	if (++s->rec_no == 0) {
 		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
@@ -3179,17 +3204,17 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		hs_scan(d->db, v, n, 0, s->hs_scratch, on_literal, &c);
 	}
 	/* A value that goes into the memo is searched for the keywords of
-	 * every rule now, on its own, so that its entry gives them too when it
-	 * comes again, in any view, and the event's keyword scan leaves it
-	 * out: most of an event's bytes are in values the memo knows. The
-	 * keywords of rules the view does not reach are marked too, and read
-	 * by nothing: their units are not the view's (add_cands). */
-	bool kw = false;
+	 * every view so far now, on its own, so that its entry gives them too
+	 * when it comes again, in any of those views, and the event's keyword
+	 * scan leaves it out: most of an event's bytes are in values the memo
+	 * knows. The keywords of rules the view does not reach are marked too,
+	 * and read by nothing: their units are not the view's (add_cands). */
+	uint32_t kw = 0;
 	const struct sg_fielddb *all = m ? kw_all(s) : NULL;
 	if (all) {
 		struct kw_ctx c = { .s = s, .d = all, .v = v, .vlen = n };
 		hs_scan(all->db, v, n, 0, s->hs_scratch, on_keyword_value, &c);
-		kw = true;
+		kw = s->kwall_gen;
 		if (s->cur_view->kwid)
 			s->kwdone[p->idx] = 1;
 	}
@@ -3199,6 +3224,8 @@ static void scan_value(struct wh_sigma *s, const struct sg_pending *p)
 		fold_units(s, m, scan);
 		return;
 	}
+	if (m && m->hash == h)
+		m->hash = 0;   /* the value's old entry, searched for fewer keywords, that it no longer fits */
 	for (uint32_t k = 0; k < s->nrec; k++)
 		if (s->leaf_epoch[s->rec[k]] != s->tick)
 			mark_literal(s, s->rec[k]);

@@ -322,8 +322,11 @@ struct wh_sigma {
 	uint32_t npend, pend_cap;
 	struct sg_kwdb **kwdbs;
 	uint32_t nkwdbs, kwdbs_cap;
-	const struct sg_fielddb *kwall;      /* the keywords of every rule (engine.c kw_all) */
-	bool kwall_done;
+	uint32_t *kwu;                      /* the keyword leaves of every view so far (kw_union) */
+	uint32_t nkwu;
+	const struct sg_fielddb *kwall;      /* their database (engine.c kw_all) */
+	uint32_t kwall_gen;                 /* changes with the union */
+	bool kwall_stale;
 	char *cat;                          /* an event's values joined, for the keyword scan */
 	size_t cat_cap;
 	uint32_t *seg_end;                  /* where each value ends in cat */
