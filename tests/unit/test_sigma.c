@@ -678,6 +678,31 @@ static int count_id(const struct hits *h, char id)
 	return n;
 }
 
+static void test_keywords_in_channel(void **st)
+{
+	(void)st;
+	/* The view's channel and provider are searched once for its keywords
+	 * and left out of the joined scan of its events: a keyword in them
+	 * still fires on every event, one that is not never does. */
+	const char *y = "title: k\nid: k\nlogsource: {product: windows}\n"
+			"detection: {k: ['Sysmon/Oper'], condition: k}\n"
+			"---\ntitle: n\nid: n\nlogsource: {product: windows}\n"
+			"detection: {k: ['nowhere-at-all'], condition: k}\n";
+	struct wh_sigma *s = load(y);
+	struct hits h = { 0 };
+	for (int i = 0; i < 3; i++) {
+		struct wh_event *ev = sysmon(3, "Channel", "Microsoft-Windows-Sysmon/Operational", "Provider_Name",
+					     "Microsoft-Windows-Sysmon", "Image", "C:\\a.exe", NULL);
+		/* as the JSON reader gives them: the fields' own values */
+		ev->channel = ev->fields[1].value;
+		ev->provider = ev->fields[2].value;
+		wh_sigma_match(s, ev, on_hit, &h);
+	}
+	assert_int_equal(count_id(&h, 'k'), 3);
+	assert_int_equal(count_id(&h, 'n'), 0);
+	wh_sigma_free(s);
+}
+
 static void test_shared_or_lists(void **st)
 {
 	(void)st;
@@ -922,6 +947,7 @@ int main(void)
 		cmocka_unit_test(test_trigger_choice),
 		cmocka_unit_test(test_split_selections),
 		cmocka_unit_test(test_shared_or_lists),
+		cmocka_unit_test(test_keywords_in_channel),
 		cmocka_unit_test(test_keywords_through_memo),
 		cmocka_unit_test(test_computed_leaves_remembered),
 		cmocka_unit_test(test_long_literals),

@@ -162,6 +162,12 @@ struct sg_view {
 	 * stamp and number of fields (struct wh_sigma_hit's shape). */
 	uint32_t uid;            /* the view's number, from 1 */
 	uint32_t shape_gen;
+	/* The keyword leaves (of kwdb) in its channel and provider, as spelt
+	 * now: the same in every event of the view, so the joined keyword scan
+	 * leaves out the fields that hold them (view_kwconst). */
+	uint32_t *kwconst;
+	uint32_t nkwconst;
+	bool kwconst_done;
 };
 
 /* One remembered field name (names up to SG_SHAPE_NAME bytes), in the
@@ -304,6 +310,7 @@ static void view_free(struct sg_view *v)
 	free(v->channel);
 	free(v->provider);
 	free(v->shape);
+	free(v->kwconst);
 	free(v);
 }
 
@@ -2271,6 +2278,7 @@ static struct sg_view *get_view(struct wh_sigma *s, const struct wh_event *ev)
 		free(v->format);
 		free(v->channel);
 		free(v->provider);
+		v->kwconst_done = false;
 		v->event_id = ev->event_id;
 		v->kind = (uint8_t)ev->kind;
 		v->format = wh_xstrdup(ev->format ? ev->format : "");
@@ -2908,8 +2916,30 @@ static inline void copy_value(char *dst, const char *src, size_t n)
 	}
 }
 
+/* The keyword leaves of the view's channel and provider (struct sg_view). */
+static void view_kwconst(struct wh_sigma *s, struct sg_view *v)
+{
+	v->kwconst_done = true;
+	v->nkwconst = 0;
+	if (++s->rec_no == 0) {
+		memset(s->rec_stamp, 0, (s->nleaves + 1) * sizeof(uint32_t));
+		s->rec_no = 1;
+	}
+	s->nrec = 0;
+	const char *parts[2] = { v->channel, v->provider };
+	for (int k = 0; k < 2; k++) {
+		struct kw_ctx c = { .s = s, .d = v->kwdb, .v = parts[k], .vlen = (uint32_t)strlen(parts[k]) };
+		if (c.vlen)
+			hs_scan(v->kwdb->db, c.v, c.vlen, 0, s->hs_scratch, on_keyword_value, &c);
+	}
+	v->kwconst = wh_xreallocarray(v->kwconst, s->nrec + 1, sizeof(uint32_t));
+	memcpy(v->kwconst, s->rec, s->nrec * sizeof(uint32_t));
+	v->nkwconst = s->nrec;
+}
+
 static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const struct wh_event *ev)
 {
+	const struct sg_view *view = s->cur_view;
 	WH_GROW(s->seg_end, ev->nfields + 1, s->seg_cap);
 	size_t n = 0;
 	uint32_t nseg = 0;
@@ -2917,6 +2947,8 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 		const struct wh_field *f = &ev->fields[i];
 		if (i < s->kwdone_cap && s->kwdone[i])
 			continue;   /* searched already (see scan_value) */
+		if (f->value == ev->channel || f->value == ev->provider)
+			continue;   /* the view's (view_kwconst) */
 		if (n + f->vlen + 1 > s->cat_cap) {
 			if (n + f->vlen + 1 > SG_MAX_CAT)
 				break;
@@ -2931,6 +2963,9 @@ static void scan_keywords(struct wh_sigma *s, const struct sg_fielddb *d, const 
 		s->seg_end[nseg++] = (uint32_t)n;
 		s->cat[n++] = (char)SG_SEP;
 	}
+	for (uint32_t k = 0; k < view->nkwconst; k++)
+		if (s->leaf_epoch[view->kwconst[k]] != s->tick)
+			mark_literal(s, view->kwconst[k]);
 	if (n == 0)
 		return;
 	if (++s->rec_no == 0) {
@@ -3322,8 +3357,11 @@ void wh_sigma_match(struct wh_sigma *s, const struct wh_event *ev, wh_sigma_hit_
 	}
 	for (uint32_t i = 0; i < s->npend; i++)
 		scan_value(s, &s->pend[i]);
-	if (view->kwid)
+	if (view->kwid) {
+		if (!view->kwconst_done)
+			view_kwconst(s, view);
 		scan_keywords(s, view->kwdb, ev);
+	}
 	for (uint32_t i = 0; i < view->nalways; i++) {
 		uint32_t u = view->always[i], f = s->uhot[u].single;
 		if (f && s->field_fold[f - 1] == s->epoch)
