@@ -2933,7 +2933,8 @@ static void view_kwconst(struct wh_sigma *s, struct sg_view *v)
 			hs_scan(v->kwdb->db, c.v, c.vlen, 0, s->hs_scratch, on_keyword_value, &c);
 	}
 	v->kwconst = wh_xreallocarray(v->kwconst, s->nrec + 1, sizeof(uint32_t));
-	memcpy(v->kwconst, s->rec, s->nrec * sizeof(uint32_t));
+	if (s->nrec)
+		memcpy(v->kwconst, s->rec, s->nrec * sizeof(uint32_t));
 	v->nkwconst = s->nrec;
 }
 
