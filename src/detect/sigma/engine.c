@@ -2100,6 +2100,7 @@ int wh_sigma_compile(struct wh_sigma *s)
 		for (uint32_t i = 0; i < un->nchecks; i += 2 + (un->checks[i] & ~SG_NEG_GROUP))
 			s->prog[s->nprog++] = (un->checks[i] & SG_NEG_GROUP) | un->checks[i + 1];
 		h->nchecks = s->nprog - h->off;
+		h->check0 = h->nchecks ? s->prog[h->off] : 0;
 		flatten(s, un->expr);
 	}
 	s->memo = wh_xcalloc(SG_MEMO_SLOTS, sizeof(*s->memo));
@@ -2385,15 +2386,21 @@ static inline void add_cands(struct wh_sigma *s, const uint32_t *u, uint32_t n)
 }
 
 /* Has every checked trigger group of the unit a literal in this event? */
+static inline bool check_holds(const struct wh_sigma *s, uint32_t w)
+{
+	uint32_t id = w & ~(SG_NEG_GROUP | SG_LEAF_GROUP);
+	bool any = ((w & SG_LEAF_GROUP) ? s->leaf_epoch[id] : s->or_epoch[id]) == s->tick;
+	return (w & SG_NEG_GROUP) ? !any : any;
+}
+
 static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
+	if (!check_holds(s, un->check0))
+		return false;
 	const uint32_t *checks = s->prog + un->off;
-	for (uint32_t i = 0; i < un->nchecks; i++) {
-		uint32_t w = checks[i], id = w & ~(SG_NEG_GROUP | SG_LEAF_GROUP);
-		bool any = ((w & SG_LEAF_GROUP) ? s->leaf_epoch[id] : s->or_epoch[id]) == s->tick;
-		if ((w & SG_NEG_GROUP) ? any : !any)
+	for (uint32_t i = 1; i < un->nchecks; i++)
+		if (!check_holds(s, checks[i]))
 			return false;
-	}
 	return true;
 }
 

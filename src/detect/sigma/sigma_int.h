@@ -187,6 +187,8 @@ struct sg_uhot {
 	uint32_t off;            /* its checks in prog */
 	uint32_t nchecks;        /* words of checks (one per group); the tree follows them */
 	uint32_t single;         /* field + 1 whose memo entries decide the unit (fold_units); 0: none */
+	uint32_t check0;         /* its first check's word, read here: most candidates fail it, and
+				    their checks in prog were a cache miss each */
 };
 
 struct sg_corr;
