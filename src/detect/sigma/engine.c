@@ -2892,36 +2892,32 @@ static int on_keyword_value(unsigned int id, unsigned long long from, unsigned l
  * search sees its first values only). */
 #define SG_MAX_CAT (64u << 20)
 
+/* Copy n bytes (w <= n <= 2w) as two moves of w, the first and the last
+ * w bytes; w is a constant where it is inlined, so the moves are plain
+ * loads and stores. */
+static inline void move_ends(char *dst, const char *src, size_t n, size_t w)
+{
+	char a[16], b[16];
+	memcpy(a, src, w);
+	memcpy(b, src + n - w, w);
+	memcpy(dst, a, w);
+	memcpy(dst + n - w, b, w);
+}
+
 /* memcpy, inline for up to 32 bytes (most of an event's values: the call
- * cost more than the copy), in overlapping moves of the widest size. */
+ * cost more than the copy). */
 static inline void copy_value(char *dst, const char *src, size_t n)
 {
-	if (n >= 16 && n <= 32) {
-		char a[16], b[16];
-		memcpy(a, src, 16);
-		memcpy(b, src + n - 16, 16);
-		memcpy(dst, a, 16);
-		memcpy(dst + n - 16, b, 16);
-	} else if (n >= 8 && n < 16) {
-		uint64_t a, b;
-		memcpy(&a, src, 8);
-		memcpy(&b, src + n - 8, 8);
-		memcpy(dst, &a, 8);
-		memcpy(dst + n - 8, &b, 8);
-	} else if (n >= 4 && n < 8) {
-		uint32_t a, b;
-		memcpy(&a, src, 4);
-		memcpy(&b, src + n - 4, 4);
-		memcpy(dst, &a, 4);
-		memcpy(dst + n - 4, &b, 4);
-	} else if (n > 0 && n < 4) {
-		char a = src[0], b = src[n / 2], c = src[n - 1];
-		dst[0] = a;
-		dst[n / 2] = b;
-		dst[n - 1] = c;
-	} else if (n) {
+	if (n > 32)
 		memcpy(dst, src, n);
-	}
+	else if (n >= 16)
+		move_ends(dst, src, n, 16);
+	else if (n >= 8)
+		move_ends(dst, src, n, 8);
+	else if (n >= 4)
+		move_ends(dst, src, n, 4);
+	else if (n > 0)
+		move_ends(dst, src, n, 1), dst[n / 2] = src[n / 2];
 }
 
 /* The keyword leaves of the view's channel and provider (struct sg_view). */
