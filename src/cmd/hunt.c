@@ -82,11 +82,11 @@ enum out_mode { OUT_TABLE, OUT_CSV, OUT_JSON };
 /* The largest record of one hit (its details are the event's values). */
 #define REC_MAX (256u << 20)
 
-/* What stays the same between hits of one rule, made once per rule: the
- * rule's own strings live as long as the set, which outlives the output. */
 /* the process fields a finding shows (proc_names) */
 enum { P_IMAGE, P_NEWPROC, P_GUID, P_PID, P_COUNT };
 
+/* What stays the same between hits of one rule, made once per rule: the
+ * rule's own strings live as long as the set, which outlives the output. */
 struct rule_memo {
 	const struct wh_sigma_rule *rule;   /* the rule, once seen to be the set's */
 	int32_t event_id;

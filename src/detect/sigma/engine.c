@@ -721,6 +721,17 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort v and drop its repeats; returns how many are left. */
+static uint32_t sort_unique(uint32_t *v, uint32_t n)
+{
+	qsort(v, n, sizeof(uint32_t), cmp_u32);
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < n; k++)
+		if (m == 0 || v[m - 1] != v[k])
+			v[m++] = v[k];
+	return m;
+}
+
 /*
  * The OR id of a set of literal leaves (n > 1): marked by the scan and the
  * memo whenever one of them is in the event. Equal sets share one id, so
@@ -732,11 +743,7 @@ static uint32_t or_id(struct wh_sigma *s, const uint32_t *ids, uint32_t n)
 {
 	uint32_t *key = wh_xmalloc(n * sizeof(uint32_t));
 	memcpy(key, ids, n * sizeof(uint32_t));
-	qsort(key, n, sizeof(uint32_t), cmp_u32);
-	uint32_t m = 0;
-	for (uint32_t k = 0; k < n; k++)
-		if (m == 0 || key[m - 1] != key[k])
-			key[m++] = key[k];
+	uint32_t m = sort_unique(key, n);
 	struct wh_map_slot *slot = wh_map_find(&s->or_sets, (const char *)key, m * sizeof(uint32_t));
 	if (slot) {
 		free(key);
@@ -2172,18 +2179,14 @@ static const struct sg_fielddb *kw_all(struct wh_sigma *s)
 	return s->kwall;
 }
 
-/* Add a view's keyword leaves (sorted, no repeats) to the union. */
+/* Add a view's keyword leaves to the union. */
 static void kw_union(struct wh_sigma *s, const uint32_t *kw, uint32_t n)
 {
-	uint32_t *u = wh_xmalloc((s->nkwu + n + 1) * sizeof(uint32_t)), m = 0, i = 0, k = 0;
-	while (i < s->nkwu || k < n) {
-		if (k == n || (i < s->nkwu && s->kwu[i] < kw[k]))
-			u[m++] = s->kwu[i++];
-		else if (i == s->nkwu || kw[k] < s->kwu[i])
-			u[m++] = kw[k++];
-		else
-			u[m++] = s->kwu[i++], k++;
-	}
+	uint32_t *u = wh_xreallocarray(NULL, s->nkwu + n + 1, sizeof(uint32_t));
+	if (s->nkwu)
+		memcpy(u, s->kwu, s->nkwu * sizeof(uint32_t));
+	memcpy(u + s->nkwu, kw, n * sizeof(uint32_t));
+	uint32_t m = sort_unique(u, s->nkwu + n);
 	if (m == s->nkwu) {
 		free(u);
 		return;
@@ -2192,9 +2195,12 @@ static void kw_union(struct wh_sigma *s, const uint32_t *kw, uint32_t n)
 	s->kwu = u;
 	s->nkwu = m;
 	s->kwall_stale = true;
-	if (++s->kwall_gen == 0)
-		s->kwall_gen = 1;   /* after 4 billion views: entries may count as searched against a union that
-				       lacks some keywords of the first views only; not reached */
+	if (++s->kwall_gen == 0) {
+		/* the count wrapped: no entry counts as searched */
+		for (uint32_t j = 0; s->memo && j < SG_MEMO_SLOTS; j++)
+			s->memo[j].kw = 0;
+		s->kwall_gen = 1;
+	}
 }
 
 static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
@@ -2243,11 +2249,7 @@ static struct sg_view *make_view(struct wh_sigma *s, const struct wh_event *ev)
 	}
 	free(tmatch);
 	if (nkw) {
-		qsort(kw, nkw, sizeof(uint32_t), cmp_u32);
-		uint32_t m = 0;
-		for (uint32_t i = 0; i < nkw; i++)
-			if (m == 0 || kw[m - 1] != kw[i])
-				kw[m++] = kw[i];
+		uint32_t m = sort_unique(kw, nkw);
 		v->kwdb = kw_db(s, kw, m, &v->kwid);
 		if (!v->kwdb || !v->kwdb->db)
 			v->kwid = 0;
@@ -2385,7 +2387,8 @@ static inline void add_cands(struct wh_sigma *s, const uint32_t *u, uint32_t n)
 	s->ncand = nc;
 }
 
-/* Has every checked trigger group of the unit a literal in this event? */
+/* Does a check word hold in this event (a group with a literal in it, a
+ * negative group without)? */
 static inline bool check_holds(const struct wh_sigma *s, uint32_t w)
 {
 	uint32_t id = w & ~(SG_NEG_GROUP | SG_LEAF_GROUP);
@@ -2393,6 +2396,7 @@ static inline bool check_holds(const struct wh_sigma *s, uint32_t w)
 	return (w & SG_NEG_GROUP) ? !any : any;
 }
 
+/* Has every checked trigger group of the unit a literal in this event? */
 static bool checks_pass(const struct wh_sigma *s, const struct sg_uhot *un)
 {
 	if (!check_holds(s, un->check0))

@@ -68,8 +68,6 @@ struct wh_sigma_reject {
 	const char *reason;
 };
 
-/* A rule fired. For a single-event rule `ev` is the event. For a correlation
- * `ev` is the event that completed it, and `events` the evidence it kept. */
 /*
  * The names of an event, stamped: two events given to wh_sigma_match with
  * the same nonzero stamp and the same number of fields have the same field
@@ -80,6 +78,8 @@ struct wh_sigma_shape {
 	uint32_t view, gen;
 };
 
+/* A rule fired. For a single-event rule `ev` is the event. For a correlation
+ * `ev` is the event that completed it, and `events` the evidence it kept. */
 struct wh_sigma_hit {
 	const struct wh_sigma_rule *rule;
 	const struct wh_event *ev;           /* NULL when a window closed at wh_sigma_finish */
